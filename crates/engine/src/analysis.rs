@@ -1,0 +1,150 @@
+//! The pipeline: classify and parse every file, build project facts once, run the enabled rules,
+//! apply suppressions, sort, score.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::facts::queries::{self, QueryFacts};
+use crate::facts::{ProjectView, PyFile};
+use crate::options::Options;
+use crate::project::{detect_kind, FileKind, Project};
+use crate::python::parse_python;
+use crate::registry::{Check, RULES};
+use crate::report::{Category, FileInfo, Finding, Report, Scores};
+use crate::rule::RuleMeta;
+use crate::rules::syntax::{syn001_syntax_error::SYNTAX_ERROR, syn002_unsupported_syntax::UNSUPPORTED_SYNTAX};
+use crate::text::Span;
+use crate::{score, suppress, REPORT_SCHEMA_VERSION};
+
+/// Analyses a project. Never panics on any input; a file that cannot be read as its kind yields a
+/// finding for that file and the others are still analysed.
+pub fn analyze(project: &Project, options: &Options) -> Report {
+    let mut files = Vec::with_capacity(project.files.len());
+    let mut emitter = Emitter::default();
+    let mut py_files = Vec::new();
+    let mut texts: HashMap<String, &str> = HashMap::new();
+    let mut ran: BTreeSet<Category> = BTreeSet::new();
+
+    for (i, f) in project.files.iter().enumerate() {
+        let path = display_path(&f.path, i);
+        let kind = f.kind.unwrap_or_else(|| detect_kind(&f.path, &f.text));
+        files.push(FileInfo { path: path.clone(), kind, lines: line_count(&f.text), kind_overridden: f.kind.is_some() });
+        texts.insert(path.clone(), f.text.as_str());
+        if kind.is_python() {
+            ran.insert(Category::Syntax);
+            match parse_python(&path, &f.text) {
+                Ok(parsed) => py_files.push(PyFile { path, text: f.text.clone(), kind, parsed }),
+                Err(problem) => {
+                    let rule = if problem.unsupported.is_some() { &UNSUPPORTED_SYNTAX } else { &SYNTAX_ERROR };
+                    if options.rule_enabled(rule.code, rule.name) {
+                        emitter.emit(rule, &path, problem.span, problem.message);
+                    }
+                }
+            }
+        }
+    }
+
+    let view = ProjectView::new(&py_files);
+    for i in 0..py_files.len() {
+        let queries = queries::extract(&view, i);
+        let ctx = PyContext { view: &view, file: i, queries: &queries };
+        for rule in RULES {
+            let Check::Python(check) = rule.check else { continue };
+            if !options.rule_enabled(rule.meta.code, rule.meta.name) {
+                continue;
+            }
+            ran.insert(rule.meta.category);
+            check(&ctx, &mut emitter);
+        }
+    }
+
+    let (mut findings, mut suppressed) = suppress::split(emitter.findings, &texts);
+    sort_findings(&mut findings);
+    sort_findings(&mut suppressed);
+    let scores: Scores = score::score(&findings, &ran);
+    Report {
+        version: REPORT_SCHEMA_VERSION,
+        files,
+        findings,
+        suppressed,
+        migrations: Vec::new(),
+        plans: Vec::new(),
+        scores,
+    }
+}
+
+/// What a Python rule sees: the project view (all files, the model index) and one file's facts.
+pub struct PyContext<'v, 'a> {
+    pub view: &'v ProjectView<'a>,
+    pub file: usize,
+    pub queries: &'v QueryFacts,
+}
+
+impl PyContext<'_, '_> {
+    pub fn file(&self) -> &PyFile {
+        &self.view.files[self.file]
+    }
+
+    pub fn path(&self) -> &str {
+        &self.file().path
+    }
+
+    pub fn kind(&self) -> FileKind {
+        self.file().kind
+    }
+}
+
+/// Collects findings. Rules call [`Emitter::emit`] and adjust the returned finding (fix, confidence).
+#[derive(Default)]
+pub struct Emitter {
+    findings: Vec<Finding>,
+}
+
+impl Emitter {
+    pub fn emit(&mut self, rule: &'static RuleMeta, path: &str, span: Span, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding {
+            code: rule.code.to_string(),
+            name: rule.name.to_string(),
+            category: rule.category,
+            severity: rule.severity,
+            confidence: rule.confidence,
+            path: path.to_string(),
+            line: span.line,
+            column: span.column,
+            end_line: span.end_line.max(span.line),
+            end_column: span.end_column,
+            message: message.into(),
+            django_id: None,
+            fix: None,
+            playbook: rule.playbook.to_string(),
+        });
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+}
+
+pub(crate) fn display_path(path: &str, index: usize) -> String {
+    let p = path.trim();
+    if p.is_empty() {
+        format!("<input {}>", index + 1)
+    } else {
+        p.replace('\\', "/")
+    }
+}
+
+fn line_count(text: &str) -> u32 {
+    if text.is_empty() {
+        0
+    } else {
+        (text.bytes().filter(|&b| b == b'\n').count() + usize::from(!text.ends_with('\n'))) as u32
+    }
+}
+
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.path.as_str(), a.line, a.column, a.code.as_str()).cmp(&(b.path.as_str(), b.line, b.column, b.code.as_str()))
+    });
+}

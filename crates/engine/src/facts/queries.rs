@@ -1,0 +1,1043 @@
+//! Queryset flow: which queries a function runs once per loop iteration.
+//!
+//! A small abstract interpreter walks each function body in order. It knows which expressions are
+//! querysets of which model (`Book.objects…`, a name bound to one, a related manager, a helper
+//! function that returns one, `apps.get_model(...)` in migrations, a class-based view's `queryset`),
+//! what each queryset already fetches (`select_related`, `prefetch_related`, `Prefetch`,
+//! `prefetch_related_objects`, `values()`), and which model instances are bound per iteration of a
+//! loop or comprehension. Accessing a relation on such an instance that the originating queryset did
+//! not fetch becomes a [`LoopQuery`] fact. Anything it cannot resolve is `Unknown`, which never
+//! produces a fact: precision over recall.
+
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+use rustpython_parser::ast::{self, Constant, Expr, ExprContext, Ranged, Stmt};
+use rustpython_parser::text_size::TextRange;
+
+use super::models::{Accessor, ModelId, RelationKind};
+use super::view::ProjectView;
+use crate::python::names::{keyword, last_segment, str_value};
+use crate::python::ParsedPython;
+use crate::report::Confidence;
+use crate::text::Span;
+
+/// Where a queryset was built: the place a fix (`.select_related(...)`) goes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub path: String,
+    pub span: Span,
+    /// Source of the whole expression, e.g. `Book.objects.filter(x=1).get(pk=2)`.
+    pub text: String,
+    /// Byte offset in `text` where a queryset method can be inserted (before a terminal `.get()`).
+    pub insert_at: usize,
+}
+
+impl Origin {
+    /// The expression with `.method(args)` inserted at the queryset's end.
+    pub fn with_call(&self, call: &str) -> String {
+        let at = self.insert_at.min(self.text.len());
+        let at = if self.text.is_char_boundary(at) { at } else { self.text.len() };
+        format!("{}{}{}", &self.text[..at], call, &self.text[at..])
+    }
+}
+
+/// A loop (or comprehension) whose body runs per row.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LoopInfo {
+    /// The `for x in xs` header.
+    pub span: Span,
+    /// Source of the iterable, e.g. `books` or `Book.objects.all()`.
+    pub iter_text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessKind {
+    /// `obj.fk`: one related object (forward FK/O2O, reverse O2O).
+    Object,
+    /// `obj.rel.<method>()` on a related manager. `cacheable` when the method would be served from a
+    /// `prefetch_related` cache (`all`, `count`, `exists`); others always query.
+    Manager { method: String, cacheable: bool },
+}
+
+/// A query that runs once per loop iteration because of a relation access.
+#[derive(Clone, Debug)]
+pub struct LoopQuery {
+    pub kind: AccessKind,
+    /// The access, e.g. `b.author` or `b.comments.all()`.
+    pub span: Span,
+    pub text: String,
+    /// The instance variable the access starts from.
+    pub var: String,
+    pub owner_model: ModelId,
+    pub relation: String,
+    pub relation_kind: RelationKind,
+    pub target: Option<ModelId>,
+    /// Lookup path from the root queryset, e.g. `author` or `comments__author`.
+    pub path: String,
+    /// Whether the path crosses a to-many relation (so only `prefetch_related` can fetch it).
+    pub path_has_many: bool,
+    pub loop_info: Rc<LoopInfo>,
+    pub origin: Rc<Origin>,
+    pub root_model: ModelId,
+    /// `obj.fk.id` / `obj.fk.pk`: the `_id` column already holds the answer.
+    pub id_only: bool,
+    /// How many accesses in the same loop this fact stands for.
+    pub uses: usize,
+    /// Whether the relation is already in `prefetch_related` (the manager call bypasses it).
+    pub prefetched: bool,
+    pub confidence: Confidence,
+}
+
+/// Facts for one file.
+#[derive(Debug, Default)]
+pub struct QueryFacts {
+    pub loop_queries: Vec<LoopQuery>,
+}
+
+/// Runs the interpreter over every function, method and the module body of one file.
+pub fn extract(view: &ProjectView<'_>, file: usize) -> QueryFacts {
+    let mut sink = Sink::default();
+    let shared = Shared { view, cache: Default::default() };
+    let f = &view.files[file];
+    let aliases = import_aliases(f.parsed.body());
+    let mut interp = Interp::new(&shared, file, &aliases, &mut sink, 0);
+    interp.module(f.parsed.body());
+    QueryFacts { loop_queries: sink.out }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Abstract values
+
+#[derive(Debug)]
+struct Root {
+    model: ModelId,
+    select: BTreeSet<String>,
+    select_all: bool,
+    prefetch: BTreeSet<String>,
+    origin: Rc<Origin>,
+    confidence: Confidence,
+}
+
+impl Root {
+    fn covers(&self, path: &str, has_many: bool) -> bool {
+        let hit = |set: &BTreeSet<String>| set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")));
+        hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
+    }
+
+    fn derive(&self, origin: Option<Rc<Origin>>) -> Root {
+        Root {
+            model: self.model,
+            select: self.select.clone(),
+            select_all: self.select_all,
+            prefetch: self.prefetch.clone(),
+            origin: origin.unwrap_or_else(|| self.origin.clone()),
+            confidence: self.confidence,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Qs {
+    model: ModelId,
+    root: Rc<Root>,
+    /// Path from the root ("" for the root queryset itself).
+    path: String,
+    has_many: bool,
+    values: bool,
+    per_iter: Option<Rc<LoopInfo>>,
+}
+
+#[derive(Clone, Debug)]
+struct Manager {
+    owner: Inst,
+    relation: String,
+    kind: RelationKind,
+    target: Option<ModelId>,
+    path: String,
+    text_start: TextRange,
+}
+
+#[derive(Clone, Debug)]
+struct Inst {
+    model: ModelId,
+    root: Rc<Root>,
+    path: String,
+    has_many: bool,
+    per_iter: Option<Rc<LoopInfo>>,
+    var: String,
+}
+
+#[derive(Clone, Debug)]
+struct PrefetchSpec {
+    lookup: String,
+    to_attr: Option<String>,
+    inner: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+enum Value {
+    #[default]
+    Unknown,
+    ModelClass(ModelId),
+    QuerySet(Qs),
+    Manager(Box<Manager>),
+    Instance(Inst),
+    Enumerate(Box<Value>),
+    Prefetch(PrefetchSpec),
+}
+
+impl Value {
+    fn same(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Unknown, Value::Unknown) => true,
+            (Value::ModelClass(a), Value::ModelClass(b)) => a == b,
+            (Value::QuerySet(a), Value::QuerySet(b)) => Rc::ptr_eq(&a.root, &b.root) && a.path == b.path && a.values == b.values,
+            (Value::Instance(a), Value::Instance(b)) => Rc::ptr_eq(&a.root, &b.root) && a.path == b.path,
+            _ => false,
+        }
+    }
+}
+
+/// Methods that return a queryset of the same model.
+const CHAIN_METHODS: &[&str] = &[
+    "all", "filter", "exclude", "order_by", "distinct", "annotate", "alias", "using", "reverse", "only", "defer",
+    "select_for_update", "none", "iterator", "complex_filter", "union", "intersection", "difference", "extra",
+];
+/// Methods that return one instance.
+const INSTANCE_METHODS: &[&str] = &["get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast"];
+/// Manager methods served from a `prefetch_related` cache.
+const CACHEABLE_METHODS: &[&str] = &["all", "count", "exists"];
+/// Manager methods that always run a new query.
+const QUERYING_METHODS: &[&str] = &[
+    "filter", "exclude", "order_by", "get", "first", "last", "earliest", "latest", "values", "values_list", "annotate",
+    "aggregate", "select_related", "prefetch_related", "only", "defer", "distinct", "in_bulk", "iterator",
+];
+
+// ---------------------------------------------------------------------------------------------
+// The interpreter
+
+#[derive(Default)]
+struct Sink {
+    out: Vec<LoopQuery>,
+    seen: HashMap<(usize, String, String), usize>,
+}
+
+struct Shared<'v, 'a> {
+    view: &'v ProjectView<'a>,
+    /// Return values of helper functions, keyed by (file, function start offset).
+    cache: std::cell::RefCell<HashMap<(usize, u32), Value>>,
+}
+
+#[derive(Clone, Default)]
+struct ClassCtx {
+    queryset: Option<Value>,
+    get_queryset: Option<Value>,
+}
+
+struct Interp<'s, 'v, 'a> {
+    shared: &'s Shared<'v, 'a>,
+    file: usize,
+    aliases: &'s HashMap<String, String>,
+    sink: &'s mut Sink,
+    env: HashMap<String, Value>,
+    loops: Vec<Rc<LoopInfo>>,
+    class: Option<ClassCtx>,
+    returns: Vec<Value>,
+    /// Depth of helper-function evaluation, bounded to keep analysis linear.
+    call_depth: usize,
+}
+
+const MAX_CALL_DEPTH: usize = 3;
+
+impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
+    fn new(shared: &'s Shared<'v, 'a>, file: usize, aliases: &'s HashMap<String, String>, sink: &'s mut Sink, call_depth: usize) -> Self {
+        Interp { shared, file, aliases, sink, env: HashMap::new(), loops: Vec::new(), class: None, returns: Vec::new(), call_depth }
+    }
+
+    fn parsed(&self) -> &'v ParsedPython {
+        &self.shared.view.files[self.file].parsed
+    }
+
+    fn path(&self) -> &'v str {
+        &self.shared.view.files[self.file].path
+    }
+
+    fn module(&mut self, body: &[Stmt]) {
+        self.block(body);
+    }
+
+    fn function(&mut self, body: &[Stmt], args: &ast::Arguments) {
+        for a in args.posonlyargs.iter().chain(&args.args).chain(&args.kwonlyargs) {
+            self.env.insert(a.def.arg.to_string(), Value::Unknown);
+        }
+        self.block(body);
+    }
+
+    /// Analyses a nested scope (function or method) with a fresh environment.
+    fn nested_scope(&mut self, body: &[Stmt], args: &ast::Arguments, class: Option<ClassCtx>) {
+        let mut inner = Interp::new(self.shared, self.file, self.aliases, &mut *self.sink, self.call_depth);
+        // Module-level names (models imported or aliased) stay visible; locals of the enclosing
+        // function are visible to closures too.
+        inner.env = self.env.clone();
+        inner.class = class.or_else(|| self.class.clone());
+        inner.function(body, args);
+    }
+
+    fn block(&mut self, body: &[Stmt]) {
+        for s in body {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::FunctionDef(d) => self.nested_scope(&d.body, &d.args, None),
+            Stmt::AsyncFunctionDef(d) => self.nested_scope(&d.body, &d.args, None),
+            Stmt::ClassDef(c) => self.class_def(c),
+            Stmt::Return(r) => {
+                let v = r.value.as_ref().map(|v| self.eval(v)).unwrap_or_default();
+                self.returns.push(v);
+            }
+            Stmt::Assign(a) => {
+                let v = self.eval(&a.value);
+                for t in &a.targets {
+                    self.bind(t, v.clone(), &a.value);
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let Some(value) = &a.value {
+                    let v = self.eval(value);
+                    self.bind(&a.target, v, value);
+                }
+            }
+            Stmt::AugAssign(a) => {
+                self.eval(&a.value);
+                self.eval(&a.target);
+            }
+            Stmt::For(f) => self.for_loop(stmt, &f.target, &f.iter, &f.body, &f.orelse),
+            Stmt::AsyncFor(f) => self.for_loop(stmt, &f.target, &f.iter, &f.body, &f.orelse),
+            Stmt::While(w) => {
+                self.eval(&w.test);
+                let info = self.loop_info(w.range.start(), w.test.range().end(), &w.test);
+                self.loops.push(info);
+                self.block(&w.body);
+                self.loops.pop();
+                self.block(&w.orelse);
+            }
+            Stmt::If(i) => {
+                self.eval(&i.test);
+                let before = self.env.clone();
+                self.block(&i.body);
+                let after_body = std::mem::replace(&mut self.env, before);
+                self.block(&i.orelse);
+                let after_else = std::mem::take(&mut self.env);
+                self.env = merge_envs(after_body, after_else);
+            }
+            Stmt::With(w) => {
+                for item in &w.items {
+                    self.eval(&item.context_expr);
+                    if let Some(v) = &item.optional_vars {
+                        self.bind(v, Value::Unknown, &item.context_expr);
+                    }
+                }
+                self.block(&w.body);
+            }
+            Stmt::AsyncWith(w) => {
+                for item in &w.items {
+                    self.eval(&item.context_expr);
+                    if let Some(v) = &item.optional_vars {
+                        self.bind(v, Value::Unknown, &item.context_expr);
+                    }
+                }
+                self.block(&w.body);
+            }
+            Stmt::Try(t) => self.try_block(&t.body, &t.handlers, &t.orelse, &t.finalbody),
+            Stmt::TryStar(t) => self.try_block(&t.body, &t.handlers, &t.orelse, &t.finalbody),
+            Stmt::Match(m) => {
+                self.eval(&m.subject);
+                for case in &m.cases {
+                    if let Some(g) = &case.guard {
+                        self.eval(g);
+                    }
+                    self.block(&case.body);
+                }
+            }
+            Stmt::Expr(e) => {
+                self.eval(&e.value);
+            }
+            Stmt::Delete(d) => d.targets.iter().for_each(|t| {
+                self.eval(t);
+            }),
+            Stmt::Raise(r) => {
+                if let Some(e) = &r.exc {
+                    self.eval(e);
+                }
+            }
+            Stmt::Assert(a) => {
+                self.eval(&a.test);
+            }
+            Stmt::Import(_) | Stmt::ImportFrom(_) | Stmt::Global(_) | Stmt::Nonlocal(_) | Stmt::Pass(_) | Stmt::Break(_) | Stmt::Continue(_) | Stmt::TypeAlias(_) => {}
+        }
+    }
+
+    fn try_block(&mut self, body: &[Stmt], handlers: &[ast::ExceptHandler], orelse: &[Stmt], finalbody: &[Stmt]) {
+        self.block(body);
+        for h in handlers {
+            let ast::ExceptHandler::ExceptHandler(h) = h;
+            self.block(&h.body);
+        }
+        self.block(orelse);
+        self.block(finalbody);
+    }
+
+    fn class_def(&mut self, c: &ast::StmtClassDef) {
+        // Class attributes a view's methods rely on: `model = Book`, `queryset = Book.objects...`.
+        let mut ctx = ClassCtx::default();
+        for s in &c.body {
+            if let Stmt::Assign(a) = s {
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    if n.id.as_str() == "queryset" {
+                        ctx.queryset = Some(self.eval(&a.value));
+                    }
+                }
+            }
+        }
+        for s in &c.body {
+            if let Stmt::FunctionDef(d) = s {
+                if d.name.as_str() == "get_queryset" {
+                    let mut sink = Sink::default();
+                    let mut inner = Interp::new(self.shared, self.file, self.aliases, &mut sink, self.call_depth + 1);
+                    inner.env = self.env.clone();
+                    inner.class = Some(ctx.clone());
+                    inner.function(&d.body, &d.args);
+                    ctx.get_queryset = single_value(inner.returns);
+                }
+            }
+        }
+        for s in &c.body {
+            match s {
+                Stmt::FunctionDef(d) => self.nested_scope(&d.body, &d.args, Some(ctx.clone())),
+                Stmt::AsyncFunctionDef(d) => self.nested_scope(&d.body, &d.args, Some(ctx.clone())),
+                Stmt::ClassDef(inner) => self.class_def(inner),
+                _ => {}
+            }
+        }
+    }
+
+    fn loop_info(&self, start: ast::text_size::TextSize, end: ast::text_size::TextSize, iter: &Expr) -> Rc<LoopInfo> {
+        let parsed = self.parsed();
+        Rc::new(LoopInfo { span: parsed.span(TextRange::new(start, end.max(start))), iter_text: parsed.source_of(iter).to_string() })
+    }
+
+    fn for_loop(&mut self, stmt: &Stmt, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) {
+        let iterable = self.eval(iter);
+        let info = self.loop_info(stmt.range().start(), iter.range().end(), iter);
+        self.loops.push(info.clone());
+        let element = element_of(&iterable, target, &info);
+        self.bind_loop_target(target, element);
+        self.block(body);
+        self.loops.pop();
+        self.block(orelse);
+    }
+
+    fn bind_loop_target(&mut self, target: &Expr, element: Value) {
+        match (target, element) {
+            (Expr::Name(n), v) => {
+                let v = match v {
+                    Value::Instance(mut i) => {
+                        i.var = n.id.to_string();
+                        Value::Instance(i)
+                    }
+                    v => v,
+                };
+                self.env.insert(n.id.to_string(), v);
+            }
+            (Expr::Tuple(t), Value::Enumerate(inner)) if t.elts.len() == 2 => {
+                self.bind_loop_target(&t.elts[0], Value::Unknown);
+                self.bind_loop_target(&t.elts[1], *inner);
+            }
+            (other, _) => {
+                let mut names = Vec::new();
+                crate::python::names::target_names(other, &mut names);
+                for n in names {
+                    self.env.insert(n, Value::Unknown);
+                }
+            }
+        }
+    }
+
+    fn bind(&mut self, target: &Expr, value: Value, value_expr: &Expr) {
+        match target {
+            Expr::Name(n) => {
+                let value = match value {
+                    Value::Instance(mut i) => {
+                        i.var = n.id.to_string();
+                        Value::Instance(i)
+                    }
+                    v => v,
+                };
+                self.env.insert(n.id.to_string(), value);
+            }
+            Expr::Tuple(_) | Expr::List(_) => {
+                let _ = value_expr;
+                let mut names = Vec::new();
+                crate::python::names::target_names(target, &mut names);
+                for n in names {
+                    self.env.insert(n, Value::Unknown);
+                }
+            }
+            // `obj.attr = v` stores; only the object expression is a load.
+            Expr::Attribute(a) => {
+                self.eval(&a.value);
+            }
+            Expr::Subscript(s) => {
+                self.eval(&s.value);
+                self.eval(&s.slice);
+            }
+            _ => {}
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Expressions
+
+    fn eval(&mut self, expr: &Expr) -> Value {
+        match expr {
+            Expr::Name(n) => self.name(n.id.as_str()),
+            Expr::Attribute(a) => {
+                if matches!(a.ctx, ExprContext::Store | ExprContext::Del) {
+                    self.eval(&a.value);
+                    return Value::Unknown;
+                }
+                let id_only = matches!(a.attr.as_str(), "id" | "pk");
+                let base = match (&*a.value, id_only) {
+                    (Expr::Attribute(inner), true) => self.attribute(inner, true),
+                    _ => self.eval(&a.value),
+                };
+                self.attribute_of(base, a, false)
+            }
+            Expr::Call(c) => self.call(c),
+            Expr::Subscript(s) => {
+                let base = self.eval(&s.value);
+                self.eval(&s.slice);
+                match base {
+                    Value::QuerySet(q) if matches!(*s.slice, Expr::Slice(_)) => Value::QuerySet(q),
+                    Value::QuerySet(q) if !q.values && is_int(&s.slice) => self.instance_from(&q, None),
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::ListComp(c) => self.comprehension(expr, &[&c.elt], &c.generators),
+            Expr::SetComp(c) => self.comprehension(expr, &[&c.elt], &c.generators),
+            Expr::GeneratorExp(c) => self.comprehension(expr, &[&c.elt], &c.generators),
+            Expr::DictComp(c) => self.comprehension(expr, &[&c.key, &c.value], &c.generators),
+            Expr::NamedExpr(n) => {
+                let v = self.eval(&n.value);
+                self.bind(&n.target, v.clone(), &n.value);
+                v
+            }
+            Expr::IfExp(i) => {
+                self.eval(&i.test);
+                let a = self.eval(&i.body);
+                let b = self.eval(&i.orelse);
+                if a.same(&b) {
+                    a
+                } else {
+                    Value::Unknown
+                }
+            }
+            // A lambda's body runs later, usually not per row of an enclosing loop.
+            Expr::Lambda(_) => Value::Unknown,
+            Expr::Await(a) => {
+                self.eval(&a.value);
+                Value::Unknown
+            }
+            _ => {
+                let mut children = Vec::new();
+                crate::python::walk::for_each_child(crate::python::walk::Node::Expr(expr), &mut |n| {
+                    if let crate::python::walk::Node::Expr(e) = n {
+                        children.push(e);
+                    }
+                });
+                for c in children {
+                    self.eval(c);
+                }
+                Value::Unknown
+            }
+        }
+    }
+
+    fn name(&self, name: &str) -> Value {
+        if let Some(v) = self.env.get(name) {
+            return v.clone();
+        }
+        let resolved = self.aliases.get(name).map(String::as_str).unwrap_or(name);
+        let models = &self.shared.view.models;
+        let app = crate::facts::models::app_label_from_path(self.path());
+        match models.find(resolved, Some(&app)) {
+            Some(id) if resolved.chars().next().is_some_and(char::is_uppercase) => Value::ModelClass(id),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn attribute(&mut self, a: &ast::ExprAttribute, id_only: bool) -> Value {
+        let base = self.eval(&a.value);
+        self.attribute_of(base, a, id_only)
+    }
+
+    fn attribute_of(&mut self, base: Value, a: &ast::ExprAttribute, id_only: bool) -> Value {
+        let attr = a.attr.as_str();
+        match base {
+            Value::ModelClass(m) => {
+                let model = self.shared.view.models.get(m);
+                if model.managers.iter().any(|x| x == attr) || attr == "_default_manager" || attr == "_base_manager" {
+                    let confidence = if self.shared.view.models.is_ambiguous(&model.name) { Confidence::Medium } else { Confidence::High };
+                    self.new_root(m, a.range, confidence)
+                } else {
+                    Value::Unknown
+                }
+            }
+            Value::Instance(inst) => self.relation_access(inst, a, id_only),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn new_root(&self, model: ModelId, range: TextRange, confidence: Confidence) -> Value {
+        let origin = self.origin(range, None);
+        let root = Rc::new(Root { model, select: BTreeSet::new(), select_all: false, prefetch: BTreeSet::new(), origin, confidence });
+        Value::QuerySet(Qs { model, root, path: String::new(), has_many: false, values: false, per_iter: self.loops.last().cloned() })
+    }
+
+    fn origin(&self, range: TextRange, queryset_end: Option<ast::text_size::TextSize>) -> Rc<Origin> {
+        let parsed = self.parsed();
+        let text = parsed.source_range(range).to_string();
+        let insert_at = queryset_end.map(|end| end.to_usize().saturating_sub(range.start().to_usize())).unwrap_or(text.len());
+        Rc::new(Origin { path: self.path().to_string(), span: parsed.span(range), text, insert_at })
+    }
+
+    /// `inst.attr` where `inst` is a model instance.
+    fn relation_access(&mut self, inst: Inst, a: &ast::ExprAttribute, id_only: bool) -> Value {
+        let models = &self.shared.view.models;
+        let attr = a.attr.as_str();
+        let Some(accessor) = models.accessor(inst.model, attr) else { return Value::Unknown };
+        let path = if inst.path.is_empty() { attr.to_string() } else { format!("{}__{}", inst.path, attr) };
+        match accessor {
+            Accessor::Single { target, kind, .. } => {
+                if inst.per_iter.is_some() && !inst.root.covers(&path, inst.has_many) {
+                    self.record(&inst, a.range, AccessKind::Object, attr, kind, target, &path, inst.has_many, id_only, false);
+                }
+                match target {
+                    Some(t) => Value::Instance(Inst { model: t, root: inst.root.clone(), path, has_many: inst.has_many, per_iter: inst.per_iter.clone(), var: inst.var.clone() }),
+                    None => Value::Unknown,
+                }
+            }
+            Accessor::Many { target, kind, .. } => Value::Manager(Box::new(Manager { owner: inst, relation: attr.to_string(), kind, target, path, text_start: a.range })),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        inst: &Inst,
+        range: TextRange,
+        kind: AccessKind,
+        relation: &str,
+        relation_kind: RelationKind,
+        target: Option<ModelId>,
+        path: &str,
+        path_has_many: bool,
+        id_only: bool,
+        prefetched: bool,
+    ) {
+        let Some(loop_info) = inst.per_iter.clone() else { return };
+        let key_kind = match &kind {
+            AccessKind::Object => String::from("."),
+            AccessKind::Manager { method, .. } => method.clone(),
+        };
+        let key = (Rc::as_ptr(&loop_info) as usize, path.to_string(), key_kind);
+        if let Some(&i) = self.sink.seen.get(&key) {
+            self.sink.out[i].uses += 1;
+            return;
+        }
+        let parsed = self.parsed();
+        let fact = LoopQuery {
+            kind,
+            span: parsed.span(range),
+            text: parsed.source_range(range).to_string(),
+            var: inst.var.clone(),
+            owner_model: inst.model,
+            relation: relation.to_string(),
+            relation_kind,
+            target,
+            path: path.to_string(),
+            path_has_many,
+            loop_info,
+            origin: inst.root.origin.clone(),
+            root_model: inst.root.model,
+            id_only,
+            uses: 1,
+            prefetched,
+            confidence: inst.root.confidence,
+        };
+        self.sink.seen.insert(key, self.sink.out.len());
+        self.sink.out.push(fact);
+    }
+
+    fn instance_from(&self, q: &Qs, var: Option<&str>) -> Value {
+        Value::Instance(Inst {
+            model: q.model,
+            root: q.root.clone(),
+            path: q.path.clone(),
+            has_many: q.has_many,
+            per_iter: q.per_iter.clone().or_else(|| self.loops.last().cloned()),
+            var: var.unwrap_or_default().to_string(),
+        })
+    }
+
+    fn call(&mut self, c: &ast::ExprCall) -> Value {
+        // Arguments are evaluated for the accesses inside them; their values matter only to a few calls.
+        let args: Vec<Value> = c.args.iter().map(|a| self.eval(a)).collect();
+        for k in &c.keywords {
+            self.eval(&k.value);
+        }
+        match c.func.as_ref() {
+            Expr::Attribute(a) => {
+                let method = a.attr.as_str();
+                if method == "get_model" {
+                    if let Some(v) = self.get_model(c) {
+                        return v;
+                    }
+                }
+                let receiver = if let Expr::Name(n) = a.value.as_ref() {
+                    if n.id.as_str() == "self" {
+                        if let Some(v) = self.self_attribute(method) {
+                            return v;
+                        }
+                    }
+                    self.eval(&a.value)
+                } else if let Expr::Call(inner) = a.value.as_ref() {
+                    // `super().get_queryset()` in a view.
+                    if last_segment(&inner.func) == Some("super") && method == "get_queryset" {
+                        return self.class.as_ref().and_then(|c| c.queryset.clone()).unwrap_or_default();
+                    }
+                    self.eval(&a.value)
+                } else {
+                    self.eval(&a.value)
+                };
+                self.method_call(receiver, method, c, a, &args)
+            }
+            Expr::Name(n) => self.function_call(n.id.as_str(), c, args),
+            other => {
+                self.eval(other);
+                Value::Unknown
+            }
+        }
+    }
+
+    /// `self.get_queryset()`, `self.queryset` inside a class-based view.
+    fn self_attribute(&mut self, method: &str) -> Option<Value> {
+        let class = self.class.as_ref()?;
+        match method {
+            "get_queryset" => class.get_queryset.clone().or_else(|| class.queryset.clone()),
+            _ => None,
+        }
+    }
+
+    fn get_model(&self, c: &ast::ExprCall) -> Option<Value> {
+        let models = &self.shared.view.models;
+        let (app, name) = match c.args.as_slice() {
+            [app, name] => (str_value(app), str_value(name)?),
+            [label] => {
+                let (a, n) = str_value(label)?.split_once('.')?;
+                (Some(a), n)
+            }
+            _ => return None,
+        };
+        models.find(name, app).map(Value::ModelClass)
+    }
+
+    fn method_call(&mut self, receiver: Value, method: &str, c: &ast::ExprCall, a: &ast::ExprAttribute, args: &[Value]) -> Value {
+        match receiver {
+            Value::QuerySet(q) => self.queryset_method(q, method, c, a, args),
+            Value::Manager(m) => self.manager_method(*m, method, c),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn queryset_method(&mut self, q: Qs, method: &str, c: &ast::ExprCall, a: &ast::ExprAttribute, args: &[Value]) -> Value {
+        match method {
+            "select_related" | "prefetch_related" if q.path.is_empty() => {
+                let mut root = q.root.derive(Some(self.origin(c.range, None)));
+                if method == "select_related" {
+                    if c.args.is_empty() {
+                        root.select_all = true;
+                    }
+                    root.select.extend(c.args.iter().filter_map(str_value).map(str::to_string));
+                } else {
+                    add_prefetches(&mut root.prefetch, &c.args, args);
+                }
+                Value::QuerySet(Qs { root: Rc::new(root), ..q })
+            }
+            "values" | "values_list" => Value::QuerySet(Qs { values: true, ..q }),
+            m if CHAIN_METHODS.contains(&m) || m == "select_related" || m == "prefetch_related" => {
+                if q.path.is_empty() {
+                    // Keep the optimisations; move the fix location to the longer expression.
+                    let root = q.root.derive(Some(self.origin(c.range, None)));
+                    Value::QuerySet(Qs { root: Rc::new(root), ..q })
+                } else {
+                    Value::QuerySet(q)
+                }
+            }
+            m if INSTANCE_METHODS.contains(&m) && !q.values => {
+                if q.path.is_empty() {
+                    let root = q.root.derive(Some(self.origin(c.range, Some(a.value.range().end()))));
+                    let q = Qs { root: Rc::new(root), ..q };
+                    self.instance_from(&q, None)
+                } else {
+                    self.instance_from(&q, None)
+                }
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    fn manager_method(&mut self, m: Manager, method: &str, c: &ast::ExprCall) -> Value {
+        let inst = &m.owner;
+        let full = TextRange::new(m.text_start.start(), c.range.end());
+        let covered = inst.root.covers(&m.path, true);
+        let cacheable = CACHEABLE_METHODS.contains(&method);
+        let querying = QUERYING_METHODS.contains(&method);
+        if (cacheable && !covered) || querying {
+            self.record(inst, full, AccessKind::Manager { method: method.to_string(), cacheable }, &m.relation, m.kind, m.target, &m.path, true, false, covered);
+        }
+        let Some(target) = m.target else { return Value::Unknown };
+        let qs = Qs { model: target, root: inst.root.clone(), path: m.path.clone(), has_many: true, values: false, per_iter: inst.per_iter.clone() };
+        match method {
+            "all" | "filter" | "exclude" | "order_by" | "select_related" | "prefetch_related" | "distinct" | "annotate" | "only" | "defer" | "iterator" => {
+                Value::QuerySet(qs)
+            }
+            "values" | "values_list" => Value::QuerySet(Qs { values: true, ..qs }),
+            "get" | "first" | "last" | "earliest" | "latest" => self.instance_from(&qs, None),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn function_call(&mut self, name: &str, c: &ast::ExprCall, args: Vec<Value>) -> Value {
+        if self.env.contains_key(name) {
+            return Value::Unknown;
+        }
+        match name {
+            "list" | "tuple" | "sorted" | "reversed" | "set" => match args.into_iter().next() {
+                Some(v @ Value::QuerySet(_)) => v,
+                _ => Value::Unknown,
+            },
+            "enumerate" => match args.into_iter().next() {
+                Some(v @ Value::QuerySet(_)) => Value::Enumerate(Box::new(v)),
+                _ => Value::Unknown,
+            },
+            "get_object_or_404" => match args.into_iter().next() {
+                Some(Value::ModelClass(m)) => match self.new_root(m, c.range, Confidence::High) {
+                    Value::QuerySet(q) => self.instance_from(&q, None),
+                    _ => Value::Unknown,
+                },
+                Some(Value::QuerySet(q)) => self.instance_from(&q, None),
+                _ => Value::Unknown,
+            },
+            "get_list_or_404" => match args.into_iter().next() {
+                Some(Value::ModelClass(m)) => self.new_root(m, c.range, Confidence::High),
+                Some(v @ Value::QuerySet(_)) => v,
+                _ => Value::Unknown,
+            },
+            "Prefetch" => {
+                let Some(lookup) = c.args.first().and_then(str_value).or_else(|| keyword(c, "lookup").and_then(str_value)) else {
+                    return Value::Unknown;
+                };
+                let to_attr = keyword(c, "to_attr").and_then(str_value).map(str::to_string);
+                let inner_qs = match c.args.get(1) {
+                    Some(_) => args.get(1).cloned(),
+                    None => keyword(c, "queryset").map(|e| self.eval(e)),
+                };
+                let inner = match inner_qs {
+                    Some(Value::QuerySet(q)) => q.root.select.iter().chain(&q.root.prefetch).cloned().collect(),
+                    _ => Vec::new(),
+                };
+                Value::Prefetch(PrefetchSpec { lookup: lookup.to_string(), to_attr, inner })
+            }
+            "prefetch_related_objects" => {
+                if let Some(Expr::Name(n)) = c.args.first() {
+                    if let Some(Value::QuerySet(q)) = self.env.get(n.id.as_str()).cloned() {
+                        let mut root = q.root.derive(None);
+                        add_prefetches(&mut root.prefetch, &c.args[1..], &args[1..]);
+                        self.env.insert(n.id.to_string(), Value::QuerySet(Qs { root: Rc::new(root), ..q }));
+                    }
+                }
+                Value::Unknown
+            }
+            _ => self.helper_return(name),
+        }
+    }
+
+    /// The queryset a project function returns, evaluated in its own scope (memoised).
+    fn helper_return(&mut self, name: &str) -> Value {
+        if self.call_depth >= MAX_CALL_DEPTH {
+            return Value::Unknown;
+        }
+        let view = self.shared.view;
+        let Some(candidates) = view.functions.get(name) else { return Value::Unknown };
+        let chosen = candidates.iter().find(|(f, _)| *f == self.file).or(if candidates.len() == 1 { candidates.first() } else { None });
+        let Some(&(file, def)) = chosen else { return Value::Unknown };
+        let key = (file, def.range.start().to_u32());
+        if let Some(v) = self.shared.cache.borrow().get(&key) {
+            return self.localise(v.clone());
+        }
+        let aliases = import_aliases(view.files[file].parsed.body());
+        let mut sink = Sink::default();
+        let value = {
+            let mut inner = Interp::new(self.shared, file, &aliases, &mut sink, self.call_depth + 1);
+            inner.function(&def.body, &def.args);
+            single_value(inner.returns).unwrap_or_default()
+        };
+        let value = match value {
+            // A returned instance is only per-iteration where the caller calls it in a loop.
+            Value::Instance(mut i) => {
+                i.per_iter = None;
+                Value::Instance(i)
+            }
+            Value::QuerySet(mut q) => {
+                q.per_iter = None;
+                Value::QuerySet(q)
+            }
+            _ => Value::Unknown,
+        };
+        self.shared.cache.borrow_mut().insert(key, value.clone());
+        self.localise(value)
+    }
+
+    /// A value returned by a helper, as seen at the call site (inside the caller's loops).
+    fn localise(&self, v: Value) -> Value {
+        match v {
+            Value::Instance(mut i) => {
+                i.per_iter = self.loops.last().cloned();
+                Value::Instance(i)
+            }
+            Value::QuerySet(mut q) => {
+                q.per_iter = self.loops.last().cloned();
+                Value::QuerySet(q)
+            }
+            v => v,
+        }
+    }
+
+    fn comprehension(&mut self, whole: &Expr, elts: &[&Expr], generators: &[ast::Comprehension]) -> Value {
+        let saved = self.env.clone();
+        let mut pushed = 0;
+        for g in generators {
+            let iterable = self.eval(&g.iter);
+            let info = self.loop_info(whole.range().start(), g.iter.range().end(), &g.iter);
+            self.loops.push(info.clone());
+            pushed += 1;
+            let element = element_of(&iterable, &g.target, &info);
+            self.bind_loop_target(&g.target, element);
+            for cond in &g.ifs {
+                self.eval(cond);
+            }
+        }
+        for e in elts {
+            self.eval(e);
+        }
+        for _ in 0..pushed {
+            self.loops.pop();
+        }
+        self.env = saved;
+        Value::Unknown
+    }
+}
+
+/// The value each iteration binds when looping over `iterable`.
+fn element_of(iterable: &Value, target: &Expr, info: &Rc<LoopInfo>) -> Value {
+    match iterable {
+        Value::QuerySet(q) if !q.values => Value::Instance(Inst {
+            model: q.model,
+            root: q.root.clone(),
+            path: q.path.clone(),
+            has_many: q.has_many,
+            per_iter: Some(info.clone()),
+            var: match target {
+                Expr::Name(n) => n.id.to_string(),
+                _ => String::new(),
+            },
+        }),
+        Value::Enumerate(inner) => match element_of(inner, target, info) {
+            Value::Unknown => Value::Unknown,
+            v => Value::Enumerate(Box::new(v)),
+        },
+        _ => Value::Unknown,
+    }
+}
+
+fn add_prefetches(set: &mut BTreeSet<String>, exprs: &[Expr], values: &[Value]) {
+    for (e, v) in exprs.iter().zip(values) {
+        if let Some(s) = str_value(e) {
+            set.insert(s.to_string());
+        } else if let Value::Prefetch(p) = v {
+            if p.to_attr.is_none() {
+                set.insert(p.lookup.clone());
+                for inner in &p.inner {
+                    set.insert(format!("{}__{}", p.lookup, inner));
+                }
+            }
+        }
+    }
+}
+
+fn is_int(e: &Expr) -> bool {
+    matches!(e, Expr::Constant(ast::ExprConstant { value: Constant::Int(_), .. }))
+        || matches!(e, Expr::UnaryOp(u) if matches!(*u.operand, Expr::Constant(ast::ExprConstant { value: Constant::Int(_), .. })))
+}
+
+fn single_value(values: Vec<Value>) -> Option<Value> {
+    let mut it = values.into_iter().filter(|v| !matches!(v, Value::Unknown));
+    let first = it.next()?;
+    it.all(|v| v.same(&first)).then_some(first)
+}
+
+/// After an `if`, a name bound to querysets of one model in both branches keeps the union of their
+/// optimisations (so either branch's `select_related` counts: we prefer a missed finding to a false one).
+fn merge_envs(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashMap<String, Value> {
+    let mut out = HashMap::with_capacity(a.len().max(b.len()));
+    for (k, va) in a {
+        let merged = match b.remove(&k) {
+            None => va,
+            Some(vb) if va.same(&vb) => va,
+            Some(Value::QuerySet(qb)) => match va {
+                Value::QuerySet(qa) if qa.model == qb.model && qa.path == qb.path => {
+                    let mut root = qa.root.derive(None);
+                    root.select.extend(qb.root.select.iter().cloned());
+                    root.prefetch.extend(qb.root.prefetch.iter().cloned());
+                    root.select_all |= qb.root.select_all;
+                    Value::QuerySet(Qs { root: Rc::new(root), values: qa.values || qb.values, ..qa })
+                }
+                _ => Value::Unknown,
+            },
+            Some(_) => Value::Unknown,
+        };
+        out.insert(k, merged);
+    }
+    out.extend(b);
+    out
+}
+
+/// `from .models import Book as B` → `B` → `Book`.
+fn import_aliases(body: &[Stmt]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for s in body {
+        if let Stmt::ImportFrom(i) = s {
+            for a in &i.names {
+                if let Some(asname) = &a.asname {
+                    out.insert(asname.to_string(), a.name.to_string());
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,41 @@
+//! The parsed project as the fact extractors see it: every Python file parsed once, plus the indexes
+//! built over all of them.
+
+use std::collections::HashMap;
+
+use rustpython_parser::ast::{Stmt, StmtFunctionDef};
+
+use super::models::ModelIndex;
+use crate::project::FileKind;
+use crate::python::ParsedPython;
+
+/// One Python file that parsed.
+pub struct PyFile {
+    pub path: String,
+    pub text: String,
+    pub kind: FileKind,
+    pub parsed: ParsedPython,
+}
+
+/// All parsed Python files and the project-wide indexes over them.
+pub struct ProjectView<'a> {
+    pub files: &'a [PyFile],
+    pub models: ModelIndex,
+    /// Module-level functions by name, for following querysets through helpers.
+    pub functions: HashMap<&'a str, Vec<(usize, &'a StmtFunctionDef)>>,
+}
+
+impl<'a> ProjectView<'a> {
+    pub fn new(files: &'a [PyFile]) -> ProjectView<'a> {
+        let models = ModelIndex::build(files);
+        let mut functions: HashMap<&'a str, Vec<(usize, &'a StmtFunctionDef)>> = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            for stmt in f.parsed.body() {
+                if let Stmt::FunctionDef(def) = stmt {
+                    functions.entry(def.name.as_str()).or_default().push((i, def));
+                }
+            }
+        }
+        ProjectView { files, models, functions }
+    }
+}

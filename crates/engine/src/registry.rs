@@ -1,0 +1,173 @@
+//! The one table of rules. Codes, names and docs live in each rule's file; this table only lists them
+//! with their checks, and the tests below keep the table and the files honest.
+
+use crate::analysis::{Emitter, PyContext};
+use crate::rule::RuleMeta;
+use crate::rules::{queries, syntax};
+
+/// How a rule is run.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Once per parsed Python file (python, migration and settings kinds).
+    Python(fn(&PyContext<'_, '_>, &mut Emitter)),
+    /// Produced by a front end while reading input (syntax errors); listed for its docs.
+    FrontEnd,
+}
+
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    pub check: Check,
+}
+
+/// Every rule, sorted by code.
+pub static RULES: &[Rule] = &[
+    Rule { meta: &queries::qry101_fk_access_in_loop::FK_ACCESS_IN_LOOP, check: Check::Python(queries::qry101_fk_access_in_loop::check) },
+    Rule {
+        meta: &queries::qry102_related_manager_in_loop::RELATED_MANAGER_IN_LOOP,
+        check: Check::Python(queries::qry102_related_manager_in_loop::check),
+    },
+    Rule {
+        meta: &queries::qry103_related_query_in_loop::RELATED_QUERY_IN_LOOP,
+        check: Check::Python(queries::qry103_related_query_in_loop::check),
+    },
+    Rule { meta: &syntax::syn001_syntax_error::SYNTAX_ERROR, check: Check::FrontEnd },
+    Rule { meta: &syntax::syn002_unsupported_syntax::UNSUPPORTED_SYNTAX, check: Check::FrontEnd },
+];
+
+/// Finds a rule by code (any case) or kebab name.
+pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
+    RULES.iter().map(|r| r.meta).find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::{FileKind, Project, SourceFile};
+    use crate::{analyze, Options};
+    use std::collections::HashSet;
+
+    const REQUIRED_SECTIONS: &[&str] = &["What it does", "Why it matters at scale", "Example", "Use instead", "Precision"];
+
+    #[test]
+    fn codes_are_unique_sorted_and_well_formed() {
+        let mut seen = HashSet::new();
+        for pair in RULES.windows(2) {
+            assert!(pair[0].meta.code < pair[1].meta.code, "{} must come before {}", pair[0].meta.code, pair[1].meta.code);
+        }
+        for r in RULES {
+            let code = r.meta.code;
+            assert!(seen.insert(code), "duplicate code {code}");
+            assert!(code.len() == 6 && code[..3].bytes().all(|b| b.is_ascii_uppercase()) && code[3..].bytes().all(|b| b.is_ascii_digit()), "bad code {code}");
+        }
+    }
+
+    #[test]
+    fn names_are_unique_kebab_case() {
+        let mut seen = HashSet::new();
+        for r in RULES {
+            let name = r.meta.name;
+            assert!(seen.insert(name), "duplicate name {name}");
+            assert!(!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "bad name {name}");
+            assert!(!name.starts_with('-') && !name.ends_with('-') && !name.contains("--"), "bad name {name}");
+        }
+    }
+
+    #[test]
+    fn docs_have_every_section() {
+        for r in RULES {
+            for section in REQUIRED_SECTIONS {
+                let body = r.meta.section(section).unwrap_or_default();
+                assert!(!body.trim().is_empty(), "{} lacks a non-empty '## {section}' section", r.meta.code);
+            }
+            assert!(!r.meta.summary().is_empty(), "{} has no summary", r.meta.code);
+            assert!(!r.meta.playbook.is_empty(), "{} names no playbook section", r.meta.code);
+        }
+    }
+
+    /// The code blocks of a docs section, with their info strings.
+    fn code_blocks(markdown: &str) -> Vec<(String, String)> {
+        use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+        let mut out = Vec::new();
+        let mut current: Option<(String, String)> = None;
+        for ev in Parser::new(markdown) {
+            match ev {
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => current = Some((info.to_string(), String::new())),
+                Event::Text(t) => {
+                    if let Some((_, body)) = &mut current {
+                        body.push_str(&t);
+                    }
+                }
+                Event::End(TagEnd::CodeBlock) => out.extend(current.take()),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn run_block(info: &str, code: &str) -> crate::Report {
+        let kind = match info.split([' ', ',']).next().unwrap_or("") {
+            "django" | "html" | "htmldjango" => FileKind::Template,
+            _ => FileKind::Python,
+        };
+        let path = match kind {
+            FileKind::Template => "templates/example.html",
+            _ => "example/views.py",
+        };
+        analyze(&Project::new(vec![SourceFile::new(path, code).with_kind(kind)]), &Options::default())
+    }
+
+    #[test]
+    fn each_rules_example_triggers_it_and_its_fix_does_not() {
+        for r in RULES {
+            let meta = r.meta;
+            let example = code_blocks(&meta.section("Example").unwrap_or_default());
+            assert!(!example.is_empty(), "{}: Example has no code block", meta.code);
+            let report = run_block(&example[0].0, &example[0].1);
+            assert!(
+                report.findings.iter().any(|f| f.code == meta.code),
+                "{}: its Example does not trigger it; findings: {:?}",
+                meta.code,
+                report.findings.iter().map(|f| (&f.code, &f.message)).collect::<Vec<_>>()
+            );
+            let instead = code_blocks(&meta.section("Use instead").unwrap_or_default());
+            assert!(!instead.is_empty(), "{}: Use instead has no code block", meta.code);
+            for (info, code) in &instead {
+                let report = run_block(info, code);
+                assert!(
+                    !report.findings.iter().any(|f| f.code == meta.code),
+                    "{}: its Use-instead code still triggers it: {:?}",
+                    meta.code,
+                    report.findings.iter().filter(|f| f.code == meta.code).map(|f| &f.message).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_file_is_registered() {
+        fn count(dir: &std::path::Path) -> usize {
+            let mut n = 0;
+            for entry in std::fs::read_dir(dir).expect("rules dir is readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    n += count(&path);
+                } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                    let b = name.as_bytes();
+                    if name.ends_with(".rs") && b.len() > 7 && b[..3].iter().all(u8::is_ascii_lowercase) && b[3..6].iter().all(u8::is_ascii_digit) && b[6] == b'_' {
+                        n += 1;
+                    }
+                }
+            }
+            n
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        assert_eq!(count(&dir), RULES.len(), "a rule file is missing from RULES (or RULES lists a rule with no file)");
+    }
+
+    #[test]
+    fn find_rule_by_code_or_name() {
+        assert_eq!(find_rule("qry101").map(|m| m.name), Some("fk-access-in-loop"));
+        assert_eq!(find_rule("fk-access-in-loop").map(|m| m.code), Some("QRY101"));
+        assert!(find_rule("nope").is_none());
+    }
+}

@@ -1,0 +1,110 @@
+//! A report as Markdown, shaped for a GitHub/GitLab pull-request comment: the score, the scorecard,
+//! then the findings by severity with their code and fix.
+
+use std::fmt::Write;
+
+use crate::project::Project;
+use crate::report::{Finding, Report, Severity};
+use crate::text::nth_line;
+
+use super::{fence_for, source_for};
+
+/// How many findings are written out in full; the rest are listed in one line each.
+const DETAILED: usize = 10;
+
+pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String {
+    let mut out = String::new();
+    match report.scores.overall {
+        Some(s) => {
+            let _ = writeln!(out, "## djreview: {s}/100");
+        }
+        None => out.push_str("## djreview\n"),
+    }
+    out.push('\n');
+    let counts = report.count_by_severity();
+    let summary: Vec<String> =
+        Severity::ALL.iter().rev().filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.as_str()))).collect();
+    if report.findings.is_empty() {
+        out.push_str("No findings.");
+    } else {
+        let _ = write!(out, "**{} finding{}**: {}.", report.findings.len(), if report.findings.len() == 1 { "" } else { "s" }, summary.join(", "));
+    }
+    if !report.suppressed.is_empty() {
+        let _ = write!(out, " {} suppressed in the code.", report.suppressed.len());
+    }
+    out.push_str("\n\n");
+
+    let assessed: Vec<_> = report.scores.categories.iter().filter_map(|(c, s)| s.map(|s| (c, s))).collect();
+    if !assessed.is_empty() {
+        out.push_str("| Checklist | Score |\n|---|---|\n");
+        for (cat, s) in assessed {
+            let _ = writeln!(out, "| {} | {s} |", cat.title());
+        }
+        out.push('\n');
+    }
+
+    let mut ordered: Vec<&Finding> = report.findings.iter().collect();
+    ordered.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.confidence.cmp(&a.confidence)));
+    for f in ordered.iter().take(DETAILED) {
+        let _ = writeln!(out, "### {} `{}` {}\n", severity_badge(f.severity), f.code, f.name);
+        let _ = writeln!(out, "`{}:{}` ({} confidence)\n", f.path, f.line, f.confidence.as_str());
+        let _ = writeln!(out, "{}\n", escape_inline(&f.message));
+        if let Some(line) = source_for(project, &f.path).and_then(|s| nth_line(s, f.line)) {
+            let fence = fence_for(line);
+            let _ = writeln!(out, "{fence}python\n{}\n{fence}\n", line.trim_end());
+        }
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(out, "**Fix:** {}\n", escape_inline(&fix.summary));
+            if !fix.after.is_empty() {
+                let fence = fence_for(&format!("{}{}", fix.before, fix.after));
+                let _ = writeln!(out, "{fence}diff");
+                for l in fix.before.lines() {
+                    let _ = writeln!(out, "- {l}");
+                }
+                for l in fix.after.lines() {
+                    let _ = writeln!(out, "+ {l}");
+                }
+                let _ = writeln!(out, "{fence}\n");
+            }
+        }
+    }
+    if ordered.len() > DETAILED {
+        let _ = writeln!(out, "<details><summary>{} more</summary>\n", ordered.len() - DETAILED);
+        for f in &ordered[DETAILED..] {
+            let _ = writeln!(out, "- {} `{}` `{}:{}`: {}", f.severity.as_str(), f.code, f.path, f.line, escape_inline(&f.message));
+        }
+        out.push_str("\n</details>\n\n");
+    }
+    if let Some(link) = link {
+        let _ = writeln!(out, "[Open the full report]({link})");
+    }
+    out
+}
+
+fn severity_badge(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "🟥 critical",
+        Severity::High => "🟧 high",
+        Severity::Medium => "🟨 medium",
+        Severity::Low => "🟦 low",
+        Severity::Info => "⬜ info",
+    }
+}
+
+/// Messages quote code in backticks already; keep `<` from being read as HTML by the PR renderer.
+fn escape_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,235 @@
+//! The output: plain data, serializable, stable. The JSON form is the CLI contract (schema version 1).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::project::FileKind;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Structural guess; the rule could not confirm every fact it relies on.
+    Low,
+    /// Structural match with the important facts confirmed.
+    Medium,
+    /// Confirmed against the project's schema or settings.
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// The review checklist's categories. Every finding belongs to exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Queries,
+    Migrations,
+    Caching,
+    Async,
+    Celery,
+    Transactions,
+    Time,
+    SideEffects,
+    Storage,
+    Security,
+    Config,
+    Templates,
+    Explain,
+    Syntax,
+}
+
+impl Category {
+    pub const ALL: [Category; 14] = [
+        Category::Queries,
+        Category::Migrations,
+        Category::Caching,
+        Category::Async,
+        Category::Celery,
+        Category::Transactions,
+        Category::Time,
+        Category::SideEffects,
+        Category::Storage,
+        Category::Security,
+        Category::Config,
+        Category::Templates,
+        Category::Explain,
+        Category::Syntax,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Queries => "queries",
+            Category::Migrations => "migrations",
+            Category::Caching => "caching",
+            Category::Async => "async",
+            Category::Celery => "celery",
+            Category::Transactions => "transactions",
+            Category::Time => "time",
+            Category::SideEffects => "side-effects",
+            Category::Storage => "storage",
+            Category::Security => "security",
+            Category::Config => "config",
+            Category::Templates => "templates",
+            Category::Explain => "explain",
+            Category::Syntax => "syntax",
+        }
+    }
+
+    /// The heading used in the scorecard.
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Queries => "Query budget",
+            Category::Migrations => "Migration safety",
+            Category::Caching => "Caching plan",
+            Category::Async => "Async/sync discipline",
+            Category::Celery => "Celery idempotency",
+            Category::Transactions => "Transactions",
+            Category::Time => "Time zones",
+            Category::SideEffects => "Side effects",
+            Category::Storage => "Storage",
+            Category::Security => "Security",
+            Category::Config => "Runtime config",
+            Category::Templates => "Templates",
+            Category::Explain => "Plan health",
+            Category::Syntax => "Readable input",
+        }
+    }
+}
+
+/// A suggested change: what to do, and the code before and after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub before: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub after: String,
+}
+
+/// One problem found in one place.
+///
+/// Lines and columns are 1-based; columns count Unicode scalar values. `end_line`/`end_column` are
+/// inclusive of the last line and exclusive of the column after the span.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: String,
+    pub name: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub django_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+    /// Slug of the playbook section that explains the problem and its cure.
+    pub playbook: String,
+}
+
+/// A file as the engine saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub kind: FileKind,
+    pub lines: u32,
+    /// Whether the kind came from the user rather than detection.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kind_overridden: bool,
+}
+
+/// One migration's risk assessment (filled by the migration analyser).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MigrationReport {
+    pub path: String,
+    pub score: u8,
+    pub verdict: String,
+    pub operations: Vec<serde_json::Value>,
+}
+
+/// One EXPLAIN plan's analysis (filled by the plan analyser).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanReport {
+    pub path: String,
+    pub format: String,
+    pub root: serde_json::Value,
+    pub tips: Vec<serde_json::Value>,
+}
+
+/// Scores from 0 (worst) to 100; `None` means "not assessed": nothing in the input could be judged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scores {
+    pub overall: Option<u8>,
+    pub categories: BTreeMap<Category, Option<u8>>,
+}
+
+/// The result of one analysis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub version: u32,
+    pub files: Vec<FileInfo>,
+    /// Sorted by path, then position, then code.
+    pub findings: Vec<Finding>,
+    /// Findings silenced with a `djreview: ignore[...]` comment: counted and shown, not lost.
+    #[serde(default)]
+    pub suppressed: Vec<Finding>,
+    pub migrations: Vec<MigrationReport>,
+    pub plans: Vec<PlanReport>,
+    pub scores: Scores,
+}
+
+impl Report {
+    /// Findings at or above `level`.
+    pub fn count_at_least(&self, level: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity >= level).count()
+    }
+
+    pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
+        let mut m = BTreeMap::new();
+        for f in &self.findings {
+            *m.entry(f.severity).or_insert(0) += 1;
+        }
+        m
+    }
+}
