@@ -1,1 +1,122 @@
-fn main(){}
+//! `djreview`: the engine on the command line, for CI and pre-commit.
+//!
+//! ```text
+//! djreview check [--format text|json|markdown|sarif] [--postgres N] [--fail-on LEVEL] PATH...
+//! ```
+//! Exit status: 0 when no finding is at or above the fail level (default `high`), 1 when one is,
+//! 2 on a usage or IO error.
+
+mod args;
+mod walk;
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use engine::render;
+use engine::{analyze, Project, SourceFile};
+
+use args::{Command, Format};
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    match args::parse(&argv) {
+        Ok(Command::Help) => {
+            print!("{}", args::USAGE);
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Version) => {
+            println!("djreview {}", engine::VERSION);
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Rules) => {
+            for r in engine::registry::RULES {
+                println!("{}  {:<28} {:<13} {:<8} {}", r.meta.code, r.meta.name, r.meta.category.as_str(), r.meta.severity.as_str(), r.meta.summary());
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Rule(code)) => match engine::registry::find_rule(&code) {
+            Some(meta) => {
+                println!("# {} {}\n", meta.code, meta.name);
+                println!(
+                    "category: {} · severity: {} · confidence: {} · playbook: {}\n",
+                    meta.category.as_str(),
+                    meta.severity.as_str(),
+                    meta.confidence.as_str(),
+                    meta.playbook
+                );
+                print!("{}", meta.docs_markdown());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("djreview: no rule named `{code}` (see `djreview rules`)");
+                ExitCode::from(2)
+            }
+        },
+        Ok(Command::Check(check)) => run_check(check),
+        Err(message) => {
+            eprintln!("djreview: {message}\n\n{}", args::USAGE);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_check(check: args::Check) -> ExitCode {
+    let mut files = Vec::new();
+    let mut stdin_used = false;
+    for path in &check.paths {
+        if path == "-" {
+            if stdin_used {
+                continue;
+            }
+            stdin_used = true;
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+                eprintln!("djreview: cannot read standard input: {e}");
+                return ExitCode::from(2);
+            }
+            match walk::decode(&bytes) {
+                Some(text) => files.push(SourceFile::new("", text)),
+                None => eprintln!("djreview: standard input looks binary; skipped"),
+            }
+            continue;
+        }
+        match walk::collect(std::path::Path::new(path)) {
+            Ok(found) => {
+                for w in found.warnings {
+                    eprintln!("djreview: {w}");
+                }
+                files.extend(found.files);
+            }
+            Err(e) => {
+                eprintln!("djreview: {path}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let project = Project::new(files);
+    let report = analyze(&project, &check.options);
+    let output = match check.format {
+        Format::Text => {
+            let color = match check.color {
+                args::Color::Always => true,
+                args::Color::Never => false,
+                args::Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            render::text::render(&report, &project, color)
+        }
+        Format::Json => render::json(&report) + "\n",
+        Format::Markdown => render::markdown::render(&report, &project, None),
+        Format::Sarif => render::sarif::render(&report) + "\n",
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(output.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("djreview: cannot write the report: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    match check.fail_on {
+        Some(level) if report.count_at_least(level) > 0 => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}

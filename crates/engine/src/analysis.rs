@@ -126,7 +126,8 @@ impl Emitter {
     }
 }
 
-pub(crate) fn display_path(path: &str, index: usize) -> String {
+/// The name a file has in reports: its path, or `<input N>` for an unnamed paste.
+pub fn display_path(path: &str, index: usize) -> String {
     let p = path.trim();
     if p.is_empty() {
         format!("<input {}>", index + 1)

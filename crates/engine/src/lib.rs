@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod facts;
 pub mod options;
+pub mod playbook;
 pub mod project;
 pub mod python;
 pub mod registry;
@@ -18,7 +19,7 @@ pub mod score;
 pub mod suppress;
 pub mod text;
 
-pub use analysis::analyze;
+pub use analysis::{analyze, display_path};
 pub use options::{Options, Profile};
 pub use project::{detect_kind, FileKind, Project, SourceFile};
 pub use report::{Category, Confidence, FileInfo, Finding, Fix, Report, Scores, Severity};

@@ -238,24 +238,23 @@ fn looks_like_template(text: &str) -> bool {
 }
 
 fn looks_like_python(text: &str) -> bool {
+    // Definitions and imports are strong evidence; other statements are weak.
     let mut score = 0;
     for line in text.lines().take(500) {
         let t = line.trim_start();
-        if t.starts_with("def ")
+        let strong = t.starts_with("def ")
             || t.starts_with("async def ")
             || t.starts_with("class ")
             || t.starts_with("import ")
-            || (t.starts_with("from ") && t.contains(" import "))
-            || t.starts_with("return ")
-            || t.starts_with("@")
+            || (t.starts_with("from ") && t.contains(" import "));
+        let weak = t.starts_with("return ")
+            || t.starts_with('@')
             || (t.starts_with("for ") && t.ends_with(':'))
             || (t.starts_with("if ") && t.ends_with(':'))
-            || t.starts_with("self.")
-        {
-            score += 1;
-            if score >= 2 {
-                return true;
-            }
+            || t.starts_with("self.");
+        score += if strong { 2 } else { usize::from(weak) };
+        if score >= 2 {
+            return true;
         }
     }
     false
@@ -282,6 +281,8 @@ mod tests {
             ("", "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n", FileKind::Diff),
             ("fix.patch", "anything", FileKind::Diff),
             ("", "just some words", FileKind::Unknown),
+            ("", "def broken(:\n    pass\n", FileKind::Python),
+            ("", "return to sender\n", FileKind::Unknown),
         ];
         for (path, text, kind) in cases {
             assert_eq!(detect_kind(path, text), *kind, "path={path:?} text={text:?}");

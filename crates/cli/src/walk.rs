@@ -1,0 +1,100 @@
+//! Turning paths into source files: folders are walked (skipping virtualenvs, node_modules, VCS and
+//! cache folders), binary files are skipped with a warning, invalid UTF-8 is decoded lossily.
+
+use std::path::Path;
+
+use engine::SourceFile;
+
+pub struct Found {
+    pub files: Vec<SourceFile>,
+    pub warnings: Vec<String>,
+}
+
+/// Folders never worth reading.
+const SKIP_DIRS: &[&str] = &[
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".venv", "venv", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", "site-packages", ".eggs", "target", "dist", ".idea", ".vscode",
+];
+
+/// Extensions read when walking a folder (named files are always read).
+fn wanted(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let in_templates = path.components().any(|c| c.as_os_str() == "templates" || c.as_os_str() == "jinja2");
+    match ext.as_str() {
+        "py" | "diff" | "patch" | "explain" => true,
+        "html" | "htm" | "djhtml" | "jinja" | "jinja2" | "j2" => true,
+        "txt" => in_templates,
+        _ => false,
+    }
+}
+
+pub fn collect(path: &Path) -> std::io::Result<Found> {
+    let mut found = Found { files: Vec::new(), warnings: Vec::new() };
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        walk_dir(path, &mut found)?;
+        found.files.sort_by(|a, b| a.path.cmp(&b.path));
+    } else {
+        read_file(path, &mut found)?;
+    }
+    Ok(found)
+}
+
+fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let Ok(file_type) = entry.file_type() else { continue };
+        if file_type.is_symlink() {
+            continue;
+        }
+        if file_type.is_dir() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // A virtualenv under any name carries pyvenv.cfg.
+            if SKIP_DIRS.contains(&name.as_ref()) || path.join("pyvenv.cfg").exists() {
+                continue;
+            }
+            if let Err(e) = walk_dir(&path, found) {
+                found.warnings.push(format!("{}: {e}; skipped", path.display()));
+            }
+        } else if wanted(&path) {
+            if let Err(e) = read_file(&path, found) {
+                found.warnings.push(format!("{}: {e}; skipped", path.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path, found: &mut Found) -> std::io::Result<()> {
+    let bytes = std::fs::read(path)?;
+    let shown = path.to_string_lossy().trim_start_matches("./").to_string();
+    match decode(&bytes) {
+        Some(text) => found.files.push(SourceFile::new(shown, text)),
+        None => found.warnings.push(format!("{shown}: looks binary; skipped")),
+    }
+    Ok(())
+}
+
+/// Text from bytes: `None` for binary content (a NUL byte early on), lossy UTF-8 otherwise.
+pub fn decode(bytes: &[u8]) -> Option<String> {
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return None;
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_text_and_rejects_binary() {
+        assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n").as_deref(), Some("x = 1\n"));
+        assert_eq!(decode(b"a\xFFb").as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(decode(b"\x7FELF\x00\x01"), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! The CLI contract, exercised through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn djreview(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_djreview")).args(args).output().expect("the binary runs")
+}
+
+fn fixture(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel).to_string_lossy().into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A scratch folder unique to one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("djreview-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn text_output_shows_the_line_and_a_caret_and_exits_1() {
+    let o = djreview(&["check", "--color", "never", &fixture("blog")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("high[QRY101]: `post.author` runs one query per `Post`"), "{out}");
+    assert!(out.contains("blog/blog/views.py:8:"), "{out}");
+    assert!(out.contains("8 |     bylines = [f\"{post.title} by {post.author.name}\" for post in posts]"), "{out}");
+    assert!(out.contains("^^^^^^^^^^^"), "{out}");
+    assert!(out.contains("select_related(\"author\")"), "{out}");
+    assert!(out.contains("1 finding (1 high)"), "{out}");
+}
+
+#[test]
+fn json_output_follows_schema_version_1() {
+    let o = djreview(&["check", "--format", "json", &fixture("blog")]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(v["version"], 1);
+    for key in ["files", "findings", "migrations", "plans", "scores"] {
+        assert!(v.get(key).is_some(), "missing key {key}");
+    }
+    assert!(v["scores"].get("overall").is_some() && v["scores"]["categories"].is_object());
+    let files = v["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|f| f["kind"] == "python" && f["path"].is_string()));
+    let f = &v["findings"][0];
+    for key in ["code", "name", "category", "severity", "confidence", "path", "line", "column", "end_line", "message"] {
+        assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+    }
+    assert_eq!(f["code"], "QRY101");
+    assert_eq!(f["name"], "fk-access-in-loop");
+    assert_eq!(f["category"], "queries");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["line"], 8);
+    let cats = v["scores"]["categories"].as_object().expect("categories");
+    let expected = [
+        "queries", "migrations", "caching", "async", "celery", "transactions", "time", "side-effects", "storage", "security", "config",
+        "templates", "explain", "syntax",
+    ];
+    assert_eq!(cats.keys().collect::<Vec<_>>().len(), expected.len());
+    for c in expected {
+        assert!(cats.contains_key(c), "category {c} missing");
+    }
+}
+
+#[test]
+fn fail_on_levels_decide_the_exit_code() {
+    assert_eq!(djreview(&["check", "--fail-on", "critical", &fixture("blog")]).status.code(), Some(0));
+    assert_eq!(djreview(&["check", "--fail-on", "never", &fixture("blog")]).status.code(), Some(0));
+    assert_eq!(djreview(&["check", "--fail-on", "medium", &fixture("blog")]).status.code(), Some(1));
+    assert_eq!(djreview(&["check", &fixture("blog/blog/models.py")]).status.code(), Some(0));
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(djreview(&["check"]).status.code(), Some(2));
+    assert_eq!(djreview(&["check", "--format", "xml", "."]).status.code(), Some(2));
+    assert_eq!(djreview(&["frobnicate"]).status.code(), Some(2));
+    let o = djreview(&["check", "/definitely/not/here"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/definitely/not/here"));
+}
+
+#[test]
+fn walking_skips_virtualenvs_node_modules_and_git() {
+    let dir = scratch("walk");
+    let bad = "from django.db import models\nclass A(models.Model):\n    b = models.ForeignKey('B', on_delete=models.CASCADE)\nclass B(models.Model):\n    pass\ndef v():\n    return [a.b for a in A.objects.all()]\n";
+    for sub in ["node_modules/pkg", ".git/x", "myenv", "app"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+    }
+    std::fs::write(dir.join("myenv/pyvenv.cfg"), "home = /usr\n").expect("write");
+    std::fs::write(dir.join("myenv/bad.py"), bad).expect("write");
+    std::fs::write(dir.join("node_modules/pkg/bad.py"), bad).expect("write");
+    std::fs::write(dir.join(".git/x/bad.py"), bad).expect("write");
+    std::fs::write(dir.join("app/ok.py"), "x = 1\n").expect("write");
+    std::fs::write(dir.join("app/blob.py"), b"\x00\x01binary").expect("write");
+    let o = djreview(&["check", "--format", "json", dir.to_str().expect("utf8")]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let paths: Vec<&str> = v["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(paths[0].ends_with("app/ok.py"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("binary"));
+    assert_eq!(o.status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_syntax_error_is_a_finding_and_other_files_are_still_analysed() {
+    let dir = scratch("syntax");
+    std::fs::write(dir.join("broken.py"), "def f(:\n    pass\n").expect("write");
+    std::fs::copy(fixture("blog/blog/models.py"), dir.join("models.py")).expect("copy");
+    std::fs::copy(fixture("blog/blog/views.py"), dir.join("views.py")).expect("copy");
+    let o = djreview(&["check", "--format", "json", dir.to_str().expect("utf8")]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let codes: Vec<&str> = v["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
+    assert!(codes.contains(&"SYN001") && codes.contains(&"QRY101"), "{codes:?}");
+    let syn = v["findings"].as_array().expect("findings").iter().find(|f| f["code"] == "SYN001").expect("syn");
+    assert_eq!(syn["line"], 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sarif_is_2_1_0_with_rules_and_results() {
+    let o = djreview(&["check", "--format", "sarif", &fixture("blog")]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "djreview");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "QRY101");
+    assert_eq!(result["level"], "error");
+    let idx = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+    assert_eq!(rules[idx]["id"], "QRY101");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 8);
+}
+
+#[test]
+fn markdown_is_a_pull_request_comment() {
+    let o = djreview(&["check", "--format", "markdown", &fixture("blog")]);
+    let out = stdout(&o);
+    assert!(out.starts_with("## djreview: "), "{out}");
+    assert!(out.contains("`QRY101` fk-access-in-loop"), "{out}");
+    assert!(out.contains("```diff"), "{out}");
+    assert!(out.contains("+ Post.objects.order_by(\"-id\").select_related(\"author\")"), "{out}");
+}
+
+#[test]
+fn rules_and_rule_docs() {
+    let o = djreview(&["rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("QRY101  fk-access-in-loop"));
+    let o = djreview(&["rule", "fk-access-in-loop"]);
+    assert!(stdout(&o).contains("## Why it matters at scale"));
+    assert_eq!(djreview(&["rule", "XYZ999"]).status.code(), Some(2));
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_djreview"))
+        .args(["check", "--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"import os\nx = os.getcwd()\n").expect("write");
+    let o = child.wait_with_output().expect("wait");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["files"][0]["path"], "<input 1>");
+    assert_eq!(o.status.code(), Some(0));
+}

@@ -1,0 +1,48 @@
+//! The playbook: the project's own Markdown sections that explain each problem and its cure. Rules
+//! name their section by slug; the report shows the sections its findings touch.
+
+use crate::report::Report;
+
+pub struct Section {
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub markdown: &'static str,
+}
+
+/// Every section, in reading order.
+pub static SECTIONS: &[Section] = &[
+    Section { slug: "review-checklist", title: "The review checklist", markdown: include_str!("../playbook/review-checklist.md") },
+    Section { slug: "n-plus-one", title: "Killing N+1 queries and keeping a query budget", markdown: include_str!("../playbook/n-plus-one.md") },
+];
+
+pub fn section(slug: &str) -> Option<&'static Section> {
+    SECTIONS.iter().find(|s| s.slug == slug)
+}
+
+/// The sections a report's findings link to, in playbook order, without duplicates.
+pub fn sections_for(report: &Report) -> Vec<&'static Section> {
+    SECTIONS.iter().filter(|s| report.findings.iter().any(|f| f.playbook == s.slug)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::RULES;
+
+    #[test]
+    fn every_rule_links_to_an_existing_section() {
+        for r in RULES {
+            assert!(section(r.meta.playbook).is_some(), "{} links to missing playbook section {}", r.meta.code, r.meta.playbook);
+        }
+    }
+
+    #[test]
+    fn sections_name_the_rules_that_link_to_them() {
+        for s in SECTIONS {
+            for r in RULES.iter().filter(|r| r.meta.playbook == s.slug) {
+                assert!(s.markdown.contains(r.meta.code) || s.slug == "review-checklist", "{} does not mention {}", s.slug, r.meta.code);
+            }
+            assert!(s.markdown.starts_with("# "), "{} needs a title", s.slug);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+use std::rc::Rc;
+
+use engine::{Finding, Report, Severity};
+use yew::prelude::*;
+
+use super::detail::FindingDetail;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub report: Rc<Report>,
+    pub selected: Option<usize>,
+    pub stale: bool,
+    pub on_select: Callback<Option<usize>>,
+    pub on_playbook: Callback<String>,
+}
+
+/// Findings grouped by severity, most severe first; the selected one expands to its fix and docs.
+#[function_component(FindingsList)]
+pub fn findings_list(p: &Props) -> Html {
+    let r = &p.report;
+    if r.findings.is_empty() {
+        let analysed = r.files.iter().filter(|f| f.lines > 0).count();
+        return html! {
+            <div class="empty" data-testid="no-findings">
+                if analysed == 0 { <p>{"Paste code, drop files or a folder, or open the sample to start."}</p> }
+                else { <p>{ format!("No findings in {analysed} file{}.", if analysed == 1 { "" } else { "s" }) }</p> }
+                if !r.suppressed.is_empty() { <p class="muted">{ format!("{} suppressed in the code.", r.suppressed.len()) }</p> }
+            </div>
+        };
+    }
+    html! {
+        <div class={classes!("findings", p.stale.then_some("stale"))} data-testid="findings">
+            { for Severity::ALL.iter().rev().map(|sev| {
+                let items: Vec<(usize, &Finding)> = r.findings.iter().enumerate().filter(|(_, f)| f.severity == *sev).collect();
+                if items.is_empty() { return html! {}; }
+                html! {
+                    <section class="group">
+                        <h3 class={format!("sev-{}", sev.as_str())}>{ format!("{} · {}", sev.as_str(), items.len()) }</h3>
+                        <ul>
+                            { for items.into_iter().map(|(i, f)| {
+                                let selected = p.selected == Some(i);
+                                let toggle = p.on_select.reform(move |_: MouseEvent| if selected { None } else { Some(i) });
+                                html! {
+                                    <li data-testid="finding" data-code={f.code.clone()} data-line={f.line.to_string()} data-path={f.path.clone()}
+                                        class={classes!("finding", format!("sev-{}", f.severity.as_str()), selected.then_some("selected"))}>
+                                        <button class="head" onclick={toggle} aria-expanded={selected.to_string()}>
+                                            <span class="code">{ &f.code }</span>
+                                            <span class="loc">{ format!("{}:{}", short_path(&f.path), f.line) }</span>
+                                            <span class="msg">{ inline_code(&f.message) }</span>
+                                        </button>
+                                        if selected { <FindingDetail finding={f.clone()} on_playbook={p.on_playbook.clone()} /> }
+                                    </li>
+                                }
+                            }) }
+                        </ul>
+                    </section>
+                }
+            }) }
+            if !r.suppressed.is_empty() {
+                <p class="muted" data-testid="suppressed">{ format!("{} finding{} suppressed with `djreview: ignore`.", r.suppressed.len(), if r.suppressed.len() == 1 { "" } else { "s" }) }</p>
+            }
+        </div>
+    }
+}
+
+/// Text with `backtick` spans shown as code. Everything stays a text node: user text is never markup.
+pub fn inline_code(text: &str) -> Html {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { html! { <code>{ part }</code> } } else { html! { { part } } })
+        .collect()
+}
+
+fn short_path(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}

@@ -1,0 +1,17 @@
+//! Leaf components: props in, callbacks out. They display engine output; they never decide
+//! severities, word messages or compute scores.
+
+pub mod detail;
+pub mod editor;
+pub mod findings;
+pub mod playbook;
+pub mod scorecard;
+pub mod tabs;
+pub mod toolbar;
+
+use yew::{AttrValue, Html};
+
+/// HTML produced by the engine's Markdown renderer, which never passes raw HTML through.
+pub fn trusted_markdown(markdown: &str) -> Html {
+    Html::from_html_unchecked(AttrValue::from(engine::render::html::markdown_to_html(markdown)))
+}
