@@ -44,7 +44,9 @@ pub fn app() -> Html {
             let t = Timeout::new(AUTOSAVE_DEBOUNCE_MS, move || {
                 let result = storage::save(&state);
                 let notice = result.err();
-                if notice != state.notice && (notice.is_some() || state.notice.as_deref().is_some_and(|n| n.starts_with("Autosave"))) {
+                if notice != state.notice
+                    && (notice.is_some() || state.notice.as_deref().is_some_and(|n| n.starts_with("Autosave")))
+                {
                     state.dispatch(Action::Notice(notice));
                 }
             });
@@ -106,7 +108,9 @@ pub fn app() -> Html {
             Tab {
                 id: f.id,
                 label: if f.name.is_empty() { format!("Untitled {}", i + 1) } else { f.name.clone() },
-                kind: info.map(|x| x.kind).unwrap_or_else(|| f.kind.unwrap_or_else(|| engine::detect_kind(&f.name, &f.text))),
+                kind: info
+                    .map(|x| x.kind)
+                    .unwrap_or_else(|| f.kind.unwrap_or_else(|| engine::detect_kind(&f.name, &f.text))),
                 findings: report.findings.iter().filter(|x| x.path == path).count(),
             }
         })
@@ -114,7 +118,15 @@ pub fn app() -> Html {
 
     let active = state.active_file().cloned();
     let active_path = state.report_path(state.active).unwrap_or_default();
-    let marks: Rc<Vec<Mark>> = Rc::new(report.findings.iter().enumerate().filter(|(_, f)| f.path == active_path).map(|(i, f)| Mark::of(i, f)).collect());
+    let marks: Rc<Vec<Mark>> = Rc::new(
+        report
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.path == active_path)
+            .map(|(i, f)| Mark::of(i, f))
+            .collect(),
+    );
 
     let main_panel = match &state.panel {
         Panel::Findings => html! {
@@ -181,7 +193,8 @@ pub fn app() -> Html {
 
 /// The theme the operating system asks for.
 fn system_theme() -> Theme {
-    let dark = gloo::utils::window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches());
+    let dark =
+        gloo::utils::window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches());
     if dark {
         Theme::Dark
     } else {

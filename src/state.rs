@@ -63,15 +63,24 @@ pub struct AppState {
 
 pub enum Action {
     /// The user typed in a tab.
-    Edit { id: u32, text: String },
+    Edit {
+        id: u32,
+        text: String,
+    },
     /// Run the engine on the current inputs (after the debounce).
     Analyze,
     AddFiles(Vec<(String, String)>),
     NewFile,
     CloseFile(u32),
     Activate(u32),
-    Rename { id: u32, name: String },
-    SetKind { id: u32, kind: Option<FileKind> },
+    Rename {
+        id: u32,
+        name: String,
+    },
+    SetKind {
+        id: u32,
+        kind: Option<FileKind>,
+    },
     SelectFinding(Option<usize>),
     ShowPanel(Panel),
     ToggleTheme,
@@ -86,14 +95,23 @@ impl AppState {
         let files = crate::sample::files()
             .into_iter()
             .enumerate()
-            .map(|(i, (name, text))| EditorFile { id: i as u32 + 1, name: name.to_string(), text: text.to_string(), kind: None })
+            .map(|(i, (name, text))| EditorFile {
+                id: i as u32 + 1,
+                name: name.to_string(),
+                text: text.to_string(),
+                kind: None,
+            })
             .collect::<Vec<_>>();
         AppState::from_files(files, Theme::Light)
     }
 
     /// Restores saved tabs (analysed at once so the report matches what is on screen).
     pub fn from_files(files: Vec<EditorFile>, theme: Theme) -> AppState {
-        let files = if files.is_empty() { vec![EditorFile { id: 1, name: String::new(), text: String::new(), kind: None }] } else { files };
+        let files = if files.is_empty() {
+            vec![EditorFile { id: 1, name: String::new(), text: String::new(), kind: None }]
+        } else {
+            files
+        };
         let next_id = files.iter().map(|f| f.id).max().unwrap_or(0) + 1;
         let active = files.iter().find(|f| f.name.ends_with("views.py")).unwrap_or(&files[0]).id;
         let mut s = AppState {
@@ -115,7 +133,12 @@ impl AppState {
     }
 
     pub fn project(&self) -> Project {
-        Project::new(self.files.iter().map(|f| SourceFile { path: f.name.clone(), text: f.text.clone(), kind: f.kind }).collect())
+        Project::new(
+            self.files
+                .iter()
+                .map(|f| SourceFile { path: f.name.clone(), text: f.text.clone(), kind: f.kind })
+                .collect(),
+        )
     }
 
     pub fn active_file(&self) -> Option<&EditorFile> {
@@ -241,7 +264,14 @@ impl Reducible for AppState {
                         let file_id = file.id;
                         s.active = file_id;
                         let nonce = s.focus.map_or(0, |f| f.nonce.wrapping_add(1));
-                        s.focus = Some(Focus { file_id, line: f.line, column: f.column, end_line: f.end_line, end_column: f.end_column, nonce });
+                        s.focus = Some(Focus {
+                            file_id,
+                            line: f.line,
+                            column: f.column,
+                            end_line: f.end_line,
+                            end_column: f.end_column,
+                            nonce,
+                        });
                     }
                 }
             }
@@ -318,7 +348,10 @@ mod tests {
         let s = reduce(s, Action::Edit { id: first, text: models.into() });
         let s = reduce(s, Action::NewFile);
         let second = s.active;
-        let s = reduce(s, Action::Edit { id: second, text: "def v(r):\n    return [b.a for b in B.objects.all()]\n".into() });
+        let s = reduce(
+            s,
+            Action::Edit { id: second, text: "def v(r):\n    return [b.a for b in B.objects.all()]\n".into() },
+        );
         let s = reduce(s, Action::Analyze);
         assert_eq!(s.report.findings.len(), 1);
         assert_eq!(s.report.findings[0].path, "<input 2>");

@@ -20,7 +20,8 @@ pub struct Batch {
 /// At most this many files are read from one folder.
 const MAX_FILES: usize = 2000;
 
-const SKIP_DIRS: &[&str] = &["node_modules", ".git", "__pycache__", ".venv", "venv", ".tox", "site-packages", ".mypy_cache", "dist"];
+const SKIP_DIRS: &[&str] =
+    &["node_modules", ".git", "__pycache__", ".venv", "venv", ".tox", "site-packages", ".mypy_cache", "dist"];
 
 /// Whether a file from a folder is worth reading.
 pub fn wanted(path: &str) -> bool {
@@ -31,7 +32,8 @@ pub fn wanted(path: &str) -> bool {
     let name = parts.last().copied().unwrap_or("").to_ascii_lowercase();
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match ext {
-        "py" | "html" | "htm" | "djhtml" | "jinja" | "jinja2" | "diff" | "patch" | "explain" | "sql" | "json" | "yaml" | "yml" | "xml" => true,
+        "py" | "html" | "htm" | "djhtml" | "jinja" | "jinja2" | "diff" | "patch" | "explain" | "sql" | "json"
+        | "yaml" | "yml" | "xml" => true,
         "txt" => parts.iter().any(|p| *p == "templates"),
         _ => false,
     }
@@ -97,7 +99,10 @@ pub fn from_input(input: &web_sys::HtmlInputElement) -> Vec<(String, web_sys::Fi
     (0..list.length())
         .filter_map(|i| list.get(i))
         .map(|f| {
-            let rel = js_sys::Reflect::get(&f, &JsValue::from_str("webkitRelativePath")).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let rel = js_sys::Reflect::get(&f, &JsValue::from_str("webkitRelativePath"))
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
             (if rel.is_empty() { f.name() } else { rel }, f)
         })
         .collect()
@@ -116,7 +121,10 @@ pub fn from_drop(data: &web_sys::DataTransfer, done: Callback<Batch>) {
     }
     if entries.is_empty() {
         // No entries API: plain files only.
-        let files = data.files().map(|list| (0..list.length()).filter_map(|i| list.get(i)).map(|f| (f.name(), f)).collect()).unwrap_or_default();
+        let files = data
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).map(|f| (f.name(), f)).collect())
+            .unwrap_or_default();
         read_files(files, false, done);
         return;
     }

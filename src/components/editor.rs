@@ -24,7 +24,14 @@ pub struct Mark {
 
 impl Mark {
     pub fn of(index: usize, f: &Finding) -> Mark {
-        Mark { index, line: f.line, column: f.column, end_line: f.end_line, end_column: f.end_column, severity: f.severity }
+        Mark {
+            index,
+            line: f.line,
+            column: f.column,
+            end_line: f.end_line,
+            end_column: f.end_column,
+            severity: f.severity,
+        }
     }
 }
 
@@ -65,12 +72,15 @@ pub fn editor(p: &Props) -> Html {
         let textarea = textarea.clone();
         let text = p.text.clone();
         use_effect_with((p.focus, p.file_id), move |(focus, file_id)| {
-            if let (Some(f), Some(ta)) = (focus.filter(|f| f.file_id == *file_id), textarea.cast::<HtmlTextAreaElement>()) {
+            if let (Some(f), Some(ta)) =
+                (focus.filter(|f| f.file_id == *file_id), textarea.cast::<HtmlTextAreaElement>())
+            {
                 let start = utf16_offset(&text, f.line, f.column);
                 let end = utf16_offset(&text, f.end_line, f.end_column).max(start);
                 let _ = ta.focus();
                 let _ = ta.set_selection_range(start, end);
-                let top = (f64::from(f.line.saturating_sub(1)) * LINE_HEIGHT_PX - f64::from(ta.client_height()) / 3.0).max(0.0);
+                let top = (f64::from(f.line.saturating_sub(1)) * LINE_HEIGHT_PX - f64::from(ta.client_height()) / 3.0)
+                    .max(0.0);
                 ta.set_scroll_top(top as i32);
             }
         });
@@ -117,10 +127,15 @@ fn highlighted(text: &str, marks: &[Mark], selected: Option<usize>) -> Html {
         let Some(&start) = line_starts.get(line.saturating_sub(1) as usize) else { return text.len() };
         let line_text = &text[start..];
         let end_of_line = line_text.find('\n').unwrap_or(line_text.len());
-        let byte = line_text[..end_of_line].char_indices().nth(col.saturating_sub(1) as usize).map(|(b, _)| b).unwrap_or(end_of_line);
+        let byte = line_text[..end_of_line]
+            .char_indices()
+            .nth(col.saturating_sub(1) as usize)
+            .map(|(b, _)| b)
+            .unwrap_or(end_of_line);
         start + byte
     };
-    let mut ranges: Vec<(usize, usize, &Mark)> = marks.iter().map(|m| (offset(m.line, m.column), offset(m.end_line, m.end_column), m)).collect();
+    let mut ranges: Vec<(usize, usize, &Mark)> =
+        marks.iter().map(|m| (offset(m.line, m.column), offset(m.end_line, m.end_column), m)).collect();
     ranges.sort_by_key(|r| (r.0, r.1));
     let mut nodes = Vec::new();
     let mut pos = 0;
@@ -131,7 +146,8 @@ fn highlighted(text: &str, marks: &[Mark], selected: Option<usize>) -> Html {
             continue;
         }
         nodes.push(html! { { &text[pos..start] } });
-        let class = classes!("hl", format!("sev-{}", m.severity.as_str()), (selected == Some(m.index)).then_some("selected"));
+        let class =
+            classes!("hl", format!("sev-{}", m.severity.as_str()), (selected == Some(m.index)).then_some("selected"));
         nodes.push(html! { <mark class={class}>{ &text[start..end] }</mark> });
         pos = end;
     }

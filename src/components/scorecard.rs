@@ -12,7 +12,15 @@ pub struct Props {
 #[function_component(Scorecard)]
 pub fn scorecard(p: &Props) -> Html {
     let s = &p.report.scores;
-    let band = |v: u8| if v >= 85 { "good" } else if v >= 60 { "fair" } else { "poor" };
+    let band = |v: u8| {
+        if v >= 85 {
+            "good"
+        } else if v >= 60 {
+            "fair"
+        } else {
+            "poor"
+        }
+    };
     html! {
         <div class="scorecard">
             <div class={classes!("overall", s.overall.map(band))} data-testid="score" title="Overall score (0 to 100)">

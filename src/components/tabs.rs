@@ -59,7 +59,8 @@ pub struct FileBarProps {
 #[function_component(FileBar)]
 pub fn file_bar(p: &FileBarProps) -> Html {
     let on_name = p.on_rename.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
-    let on_kind = p.on_kind.reform(|e: Event| FileKind::parse(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()));
+    let on_kind =
+        p.on_kind.reform(|e: Event| FileKind::parse(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()));
     let current = p.file.kind.map(|k| k.as_str()).unwrap_or("auto");
     html! {
         <div class="filebar">

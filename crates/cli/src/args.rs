@@ -63,12 +63,21 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         "-V" | "--version" | "version" => return Ok(Command::Version),
         "rules" => return Ok(Command::Rules),
         "rule" => {
-            return it.next().map(|c| Command::Rule(c.clone())).ok_or_else(|| "`rule` needs a rule code or name".into());
+            return it
+                .next()
+                .map(|c| Command::Rule(c.clone()))
+                .ok_or_else(|| "`rule` needs a rule code or name".into());
         }
         "check" => {}
         other => return Err(format!("unknown command `{other}`")),
     }
-    let mut check = Check { format: Format::Text, fail_on: Some(Severity::High), color: Color::Auto, options: Options::default(), paths: Vec::new() };
+    let mut check = Check {
+        format: Format::Text,
+        fail_on: Some(Severity::High),
+        color: Color::Auto,
+        options: Options::default(),
+        paths: Vec::new(),
+    };
     let mut only_paths = false;
     while let Some(arg) = it.next() {
         if only_paths || !arg.starts_with("--") {
@@ -86,7 +95,8 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         if matches!(flag, "--help") {
             return Ok(Command::Help);
         }
-        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("`{flag}` needs a value"));
+        let mut value =
+            || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("`{flag}` needs a value"));
         match flag {
             "--format" => {
                 check.format = match value()?.as_str() {
@@ -101,12 +111,16 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 let v = value()?;
                 check.fail_on = match v.as_str() {
                     "never" | "none" => None,
-                    s => Some(Severity::parse(s).ok_or_else(|| format!("unknown level `{s}` (info, low, medium, high, critical, never)"))?),
+                    s => Some(
+                        Severity::parse(s)
+                            .ok_or_else(|| format!("unknown level `{s}` (info, low, medium, high, critical, never)"))?,
+                    ),
                 }
             }
             "--postgres" => {
                 let v = value()?;
-                let n: u32 = v.trim().parse().map_err(|_| format!("`--postgres` takes a major version number, not `{v}`"))?;
+                let n: u32 =
+                    v.trim().parse().map_err(|_| format!("`--postgres` takes a major version number, not `{v}`"))?;
                 if !(9..=30).contains(&n) {
                     return Err(format!("PostgreSQL {n} is not a version djreview knows (9 to 30)"));
                 }
@@ -154,7 +168,9 @@ mod tests {
 
     #[test]
     fn parses_the_contract() {
-        let Ok(Command::Check(c)) = parse(&args("check --format json --postgres 14 --fail-on medium a b")) else { panic!() };
+        let Ok(Command::Check(c)) = parse(&args("check --format json --postgres 14 --fail-on medium a b")) else {
+            panic!()
+        };
         assert_eq!(c.format, Format::Json);
         assert_eq!(c.options.postgres, 14);
         assert_eq!(c.fail_on, Some(Severity::Medium));
@@ -165,7 +181,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_usage() {
-        for bad in ["", "check", "check --format xml a", "check --postgres abc a", "check --fail-on severe a", "lint a", "check --nope a", "check --format"] {
+        for bad in [
+            "",
+            "check",
+            "check --format xml a",
+            "check --postgres abc a",
+            "check --fail-on severe a",
+            "lint a",
+            "check --nope a",
+            "check --format",
+        ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} should be rejected");
         }
     }

@@ -30,7 +30,14 @@ fn main() -> ExitCode {
         }
         Ok(Command::Rules) => {
             for r in engine::registry::RULES {
-                println!("{}  {:<28} {:<13} {:<8} {}", r.meta.code, r.meta.name, r.meta.category.as_str(), r.meta.severity.as_str(), r.meta.summary());
+                println!(
+                    "{}  {:<28} {:<13} {:<8} {}",
+                    r.meta.code,
+                    r.meta.name,
+                    r.meta.category.as_str(),
+                    r.meta.severity.as_str(),
+                    r.meta.summary()
+                );
             }
             ExitCode::SUCCESS
         }

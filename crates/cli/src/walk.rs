@@ -12,8 +12,24 @@ pub struct Found {
 
 /// Folders never worth reading.
 const SKIP_DIRS: &[&str] = &[
-    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".venv", "venv", ".mypy_cache", ".pytest_cache",
-    ".ruff_cache", "site-packages", ".eggs", "target", "dist", ".idea", ".vscode",
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "site-packages",
+    ".eggs",
+    "target",
+    "dist",
+    ".idea",
+    ".vscode",
 ];
 
 /// Extensions read when walking a folder (named files are always read).

@@ -60,8 +60,20 @@ fn json_output_follows_schema_version_1() {
     assert_eq!(f["line"], 8);
     let cats = v["scores"]["categories"].as_object().expect("categories");
     let expected = [
-        "queries", "migrations", "caching", "async", "celery", "transactions", "time", "side-effects", "storage", "security", "config",
-        "templates", "explain", "syntax",
+        "queries",
+        "migrations",
+        "caching",
+        "async",
+        "celery",
+        "transactions",
+        "time",
+        "side-effects",
+        "storage",
+        "security",
+        "config",
+        "templates",
+        "explain",
+        "syntax",
     ];
     assert_eq!(cats.keys().collect::<Vec<_>>().len(), expected.len());
     for c in expected {
@@ -118,7 +130,8 @@ fn a_syntax_error_is_a_finding_and_other_files_are_still_analysed() {
     std::fs::copy(fixture("blog/blog/views.py"), dir.join("views.py")).expect("copy");
     let o = djreview(&["check", "--format", "json", dir.to_str().expect("utf8")]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
-    let codes: Vec<&str> = v["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
+    let codes: Vec<&str> =
+        v["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
     assert!(codes.contains(&"SYN001") && codes.contains(&"QRY101"), "{codes:?}");
     let syn = v["findings"].as_array().expect("findings").iter().find(|f| f["code"] == "SYN001").expect("syn");
     assert_eq!(syn["line"], 1);

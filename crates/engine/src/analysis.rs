@@ -27,7 +27,12 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     for (i, f) in project.files.iter().enumerate() {
         let path = display_path(&f.path, i);
         let kind = f.kind.unwrap_or_else(|| detect_kind(&f.path, &f.text));
-        files.push(FileInfo { path: path.clone(), kind, lines: line_count(&f.text), kind_overridden: f.kind.is_some() });
+        files.push(FileInfo {
+            path: path.clone(),
+            kind,
+            lines: line_count(&f.text),
+            kind_overridden: f.kind.is_some(),
+        });
         texts.insert(path.clone(), f.text.as_str());
         if kind.is_python() {
             ran.insert(Category::Syntax);
@@ -100,7 +105,13 @@ pub struct Emitter {
 }
 
 impl Emitter {
-    pub fn emit(&mut self, rule: &'static RuleMeta, path: &str, span: Span, message: impl Into<String>) -> &mut Finding {
+    pub fn emit(
+        &mut self,
+        rule: &'static RuleMeta,
+        path: &str,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Finding {
         self.findings.push(Finding {
             code: rule.code.to_string(),
             name: rule.name.to_string(),

@@ -11,8 +11,16 @@ pub struct Section {
 
 /// Every section, in reading order.
 pub static SECTIONS: &[Section] = &[
-    Section { slug: "review-checklist", title: "The review checklist", markdown: include_str!("../playbook/review-checklist.md") },
-    Section { slug: "n-plus-one", title: "Killing N+1 queries and keeping a query budget", markdown: include_str!("../playbook/n-plus-one.md") },
+    Section {
+        slug: "review-checklist",
+        title: "The review checklist",
+        markdown: include_str!("../playbook/review-checklist.md"),
+    },
+    Section {
+        slug: "n-plus-one",
+        title: "Killing N+1 queries and keeping a query budget",
+        markdown: include_str!("../playbook/n-plus-one.md"),
+    },
 ];
 
 pub fn section(slug: &str) -> Option<&'static Section> {
@@ -32,7 +40,12 @@ mod tests {
     #[test]
     fn every_rule_links_to_an_existing_section() {
         for r in RULES {
-            assert!(section(r.meta.playbook).is_some(), "{} links to missing playbook section {}", r.meta.code, r.meta.playbook);
+            assert!(
+                section(r.meta.playbook).is_some(),
+                "{} links to missing playbook section {}",
+                r.meta.code,
+                r.meta.playbook
+            );
         }
     }
 
@@ -40,7 +53,12 @@ mod tests {
     fn sections_name_the_rules_that_link_to_them() {
         for s in SECTIONS {
             for r in RULES.iter().filter(|r| r.meta.playbook == s.slug) {
-                assert!(s.markdown.contains(r.meta.code) || s.slug == "review-checklist", "{} does not mention {}", s.slug, r.meta.code);
+                assert!(
+                    s.markdown.contains(r.meta.code) || s.slug == "review-checklist",
+                    "{} does not mention {}",
+                    s.slug,
+                    r.meta.code
+                );
             }
             assert!(s.markdown.starts_with("# "), "{} needs a title", s.slug);
         }

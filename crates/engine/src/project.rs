@@ -93,8 +93,24 @@ pub fn detect_kind(path: &str, text: &str) -> FileKind {
     if matches!(ext, "diff" | "patch") || looks_like_diff(head) {
         return FileKind::Diff;
     }
-    if matches!(ext, "html" | "htm" | "djhtml" | "jinja" | "jinja2" | "j2" | "txt" | "xml" | "json" | "yaml" | "yml" | "sql" | "explain" | "plan" | "")
-        && looks_like_explain(head)
+    if matches!(
+        ext,
+        "html"
+            | "htm"
+            | "djhtml"
+            | "jinja"
+            | "jinja2"
+            | "j2"
+            | "txt"
+            | "xml"
+            | "json"
+            | "yaml"
+            | "yml"
+            | "sql"
+            | "explain"
+            | "plan"
+            | ""
+    ) && looks_like_explain(head)
     {
         return FileKind::Explain;
     }
@@ -179,7 +195,9 @@ fn looks_like_migration(lower_path: &str, text: &str) -> bool {
         return true;
     }
     // `app/migrations/0001_initial.py`
-    if let Some(rest) = lower_path.rsplit_once("/migrations/").map(|(_, r)| r).or_else(|| lower_path.strip_prefix("migrations/")) {
+    if let Some(rest) =
+        lower_path.rsplit_once("/migrations/").map(|(_, r)| r).or_else(|| lower_path.strip_prefix("migrations/"))
+    {
         return rest.as_bytes().first().is_some_and(u8::is_ascii_digit) && text.contains("class Migration");
     }
     false
@@ -269,7 +287,11 @@ mod tests {
         let cases: &[(&str, &str, FileKind)] = &[
             ("blog/models.py", "from django.db import models\nclass A(models.Model): pass\n", FileKind::Python),
             ("", "from django.db import models\n\nclass A(models.Model):\n    pass\n", FileKind::Python),
-            ("blog/migrations/0002_auto.py", "from django.db import migrations\nclass Migration(migrations.Migration):\n    pass\n", FileKind::Migration),
+            (
+                "blog/migrations/0002_auto.py",
+                "from django.db import migrations\nclass Migration(migrations.Migration):\n    pass\n",
+                FileKind::Migration,
+            ),
             ("", "class Migration(migrations.Migration):\n    operations = []\n", FileKind::Migration),
             ("proj/settings.py", "DEBUG = True\n", FileKind::Settings),
             ("", "SECRET_KEY = 'x'\nDEBUG = False\nINSTALLED_APPS = []\nMIDDLEWARE = []\n", FileKind::Settings),

@@ -21,7 +21,10 @@ pub struct Rule {
 
 /// Every rule, sorted by code.
 pub static RULES: &[Rule] = &[
-    Rule { meta: &queries::qry101_fk_access_in_loop::FK_ACCESS_IN_LOOP, check: Check::Python(queries::qry101_fk_access_in_loop::check) },
+    Rule {
+        meta: &queries::qry101_fk_access_in_loop::FK_ACCESS_IN_LOOP,
+        check: Check::Python(queries::qry101_fk_access_in_loop::check),
+    },
     Rule {
         meta: &queries::qry102_related_manager_in_loop::RELATED_MANAGER_IN_LOOP,
         check: Check::Python(queries::qry102_related_manager_in_loop::check),
@@ -46,18 +49,29 @@ mod tests {
     use crate::{analyze, Options};
     use std::collections::HashSet;
 
-    const REQUIRED_SECTIONS: &[&str] = &["What it does", "Why it matters at scale", "Example", "Use instead", "Precision"];
+    const REQUIRED_SECTIONS: &[&str] =
+        &["What it does", "Why it matters at scale", "Example", "Use instead", "Precision"];
 
     #[test]
     fn codes_are_unique_sorted_and_well_formed() {
         let mut seen = HashSet::new();
         for pair in RULES.windows(2) {
-            assert!(pair[0].meta.code < pair[1].meta.code, "{} must come before {}", pair[0].meta.code, pair[1].meta.code);
+            assert!(
+                pair[0].meta.code < pair[1].meta.code,
+                "{} must come before {}",
+                pair[0].meta.code,
+                pair[1].meta.code
+            );
         }
         for r in RULES {
             let code = r.meta.code;
             assert!(seen.insert(code), "duplicate code {code}");
-            assert!(code.len() == 6 && code[..3].bytes().all(|b| b.is_ascii_uppercase()) && code[3..].bytes().all(|b| b.is_ascii_digit()), "bad code {code}");
+            assert!(
+                code.len() == 6
+                    && code[..3].bytes().all(|b| b.is_ascii_uppercase())
+                    && code[3..].bytes().all(|b| b.is_ascii_digit()),
+                "bad code {code}"
+            );
         }
     }
 
@@ -67,7 +81,10 @@ mod tests {
         for r in RULES {
             let name = r.meta.name;
             assert!(seen.insert(name), "duplicate name {name}");
-            assert!(!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "bad name {name}");
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "bad name {name}"
+            );
             assert!(!name.starts_with('-') && !name.ends_with('-') && !name.contains("--"), "bad name {name}");
         }
     }
@@ -91,7 +108,9 @@ mod tests {
         let mut current: Option<(String, String)> = None;
         for ev in Parser::new(markdown) {
             match ev {
-                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => current = Some((info.to_string(), String::new())),
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                    current = Some((info.to_string(), String::new()))
+                }
                 Event::Text(t) => {
                     if let Some((_, body)) = &mut current {
                         body.push_str(&t);
@@ -153,7 +172,12 @@ mod tests {
                     n += count(&path);
                 } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
                     let b = name.as_bytes();
-                    if name.ends_with(".rs") && b.len() > 7 && b[..3].iter().all(u8::is_ascii_lowercase) && b[3..6].iter().all(u8::is_ascii_digit) && b[6] == b'_' {
+                    if name.ends_with(".rs")
+                        && b.len() > 7
+                        && b[..3].iter().all(u8::is_ascii_lowercase)
+                        && b[3..6].iter().all(u8::is_ascii_digit)
+                        && b[6] == b'_'
+                    {
                         n += 1;
                     }
                 }

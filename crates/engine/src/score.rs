@@ -113,7 +113,8 @@ mod tests {
 
     #[test]
     fn scores_never_leave_0_to_100() {
-        let fs: Vec<Finding> = (0..200).map(|_| finding(Category::Queries, Severity::Critical, Confidence::High)).collect();
+        let fs: Vec<Finding> =
+            (0..200).map(|_| finding(Category::Queries, Severity::Critical, Confidence::High)).collect();
         let s = score(&fs, &BTreeSet::from([Category::Queries]));
         assert_eq!(s.categories[&Category::Queries], Some(0));
     }

@@ -58,7 +58,12 @@ impl LineIndex {
     pub fn span(&self, text: &str, start: usize, end: usize) -> Span {
         let (line, column) = self.position(text, start);
         let (end_line, end_column) = self.position(text, end.max(start));
-        Span { line, column, end_line, end_column: if end_line == line { end_column.max(column + 1) } else { end_column } }
+        Span {
+            line,
+            column,
+            end_line,
+            end_column: if end_line == line { end_column.max(column + 1) } else { end_column },
+        }
     }
 }
 

@@ -125,7 +125,13 @@ impl ModelIndex {
             for stmt in f.parsed.body() {
                 if let Stmt::ClassDef(def) = stmt {
                     let bases = def.bases.iter().filter_map(dotted_name).collect();
-                    raw.push(RawClass { file: i, def, bases, app_label: app_label_from_path(&f.path), imports_django_models });
+                    raw.push(RawClass {
+                        file: i,
+                        def,
+                        bases,
+                        app_label: app_label_from_path(&f.path),
+                        imports_django_models,
+                    });
                 }
             }
         }
@@ -136,13 +142,16 @@ impl ModelIndex {
             .map(|c| {
                 c.bases.iter().any(|b| {
                     let last = b.rsplit('.').next().unwrap_or(b);
-                    b == "models.Model" || (KNOWN_MODEL_BASES.contains(&last) && (b.starts_with("models.") || c.imports_django_models || last != "Model"))
+                    b == "models.Model"
+                        || (KNOWN_MODEL_BASES.contains(&last)
+                            && (b.starts_with("models.") || c.imports_django_models || last != "Model"))
                         || (last.ends_with("Model") && last != "Model" && !last.ends_with("ViewModel"))
                 }) || declares_model_fields(c.def)
             })
             .collect();
         loop {
-            let names: HashSet<&str> = raw.iter().zip(&is_model).filter(|(_, m)| **m).map(|(c, _)| c.def.name.as_str()).collect();
+            let names: HashSet<&str> =
+                raw.iter().zip(&is_model).filter(|(_, m)| **m).map(|(c, _)| c.def.name.as_str()).collect();
             let mut changed = false;
             for (c, m) in raw.iter().zip(is_model.iter_mut()) {
                 if !*m && c.bases.iter().any(|b| names.contains(b.rsplit('.').next().unwrap_or(b))) {
@@ -242,7 +251,9 @@ impl ModelIndex {
                 Target::External(_) => None,
             };
             return Some(match rel.kind {
-                RelationKind::ForeignKey | RelationKind::OneToOne => Accessor::Single { target, reverse: false, kind: rel.kind },
+                RelationKind::ForeignKey | RelationKind::OneToOne => {
+                    Accessor::Single { target, reverse: false, kind: rel.kind }
+                }
                 RelationKind::ManyToMany => Accessor::Many { target, reverse: false, kind: rel.kind },
             });
         }
@@ -253,13 +264,37 @@ impl ModelIndex {
         })
     }
 
+    /// The name of what `model.<attr>` points to: a model name, or the reference as written when the
+    /// target is outside the project (`auth.User`).
+    pub fn target_label(&self, model: ModelId, attr: &str) -> String {
+        match self.accessor(model, attr) {
+            Some(Accessor::Single { target: Some(t), .. } | Accessor::Many { target: Some(t), .. }) => {
+                self.models[t].name.clone()
+            }
+            _ => self.models[model]
+                .fields
+                .iter()
+                .find(|f| f.name == attr)
+                .and_then(|f| f.relation.as_ref())
+                .map(|r| match &r.target {
+                    Target::External(s) if s == "get_user_model()" || s.ends_with("AUTH_USER_MODEL") => {
+                        "the user model".to_string()
+                    }
+                    Target::External(s) => s.clone(),
+                    Target::Model(t) => self.models[*t].name.clone(),
+                })
+                .unwrap_or_else(|| "a related model".into()),
+        }
+    }
+
     /// Resolves `"self"`, `"app.Model"`, `"Model"`, `Model`, `settings.AUTH_USER_MODEL`.
     fn resolve_reference(&self, reference: &str, from: ModelId) -> Target {
         let from_app = self.models[from].app_label.clone();
         if reference == "self" {
             return Target::Model(from);
         }
-        if reference == "settings.AUTH_USER_MODEL" || reference == "get_user_model()" || reference == "AUTH_USER_MODEL" {
+        if reference == "settings.AUTH_USER_MODEL" || reference == "get_user_model()" || reference == "AUTH_USER_MODEL"
+        {
             let user = self.models.iter().position(|m| {
                 !m.is_abstract && m.bases.iter().any(|b| b.ends_with("AbstractUser") || b.ends_with("AbstractBaseUser"))
             });
@@ -303,12 +338,17 @@ impl ModelIndex {
         for p in parents {
             self.inherit_into(p, done, visiting);
             for f in &self.models[p].fields {
-                if !self.models[id].fields.iter().any(|own| own.name == f.name) && !inherited.iter().any(|x: &Field| x.name == f.name) {
+                if !self.models[id].fields.iter().any(|own| own.name == f.name)
+                    && !inherited.iter().any(|x: &Field| x.name == f.name)
+                {
                     let mut f = f.clone();
                     if let Some(rel) = &mut f.relation {
                         // `related_name="%(class)s_set"` on an abstract base names each child.
                         if let Some(rn) = &rel.related_name {
-                            rel.related_name = Some(rn.replace("%(class)s", &self.models[id].name.to_lowercase()).replace("%(app_label)s", &app.to_lowercase()));
+                            rel.related_name = Some(
+                                rn.replace("%(class)s", &self.models[id].name.to_lowercase())
+                                    .replace("%(app_label)s", &app.to_lowercase()),
+                            );
                         }
                         if rel.target == Target::Model(p) && self.models[p].is_abstract {
                             rel.target = Target::Model(id);
@@ -341,13 +381,18 @@ impl ModelIndex {
                 let Target::Model(target) = rel.target else { continue };
                 let accessor = match &rel.related_name {
                     Some(rn) if rn.ends_with('+') => continue,
-                    Some(rn) => rn.replace("%(class)s", &m.name.to_lowercase()).replace("%(app_label)s", &m.app_label.to_lowercase()),
+                    Some(rn) => rn
+                        .replace("%(class)s", &m.name.to_lowercase())
+                        .replace("%(app_label)s", &m.app_label.to_lowercase()),
                     None => match rel.kind {
                         RelationKind::OneToOne => m.name.to_lowercase(),
                         _ => format!("{}_set", m.name.to_lowercase()),
                     },
                 };
-                additions.push((target, ReverseRelation { accessor, from_model: id, field: f.name.clone(), kind: rel.kind }));
+                additions.push((
+                    target,
+                    ReverseRelation { accessor, from_model: id, field: f.name.clone(), kind: rel.kind },
+                ));
             }
         }
         for (target, r) in additions {
@@ -360,7 +405,9 @@ impl ModelIndex {
 
 fn imports_django_models(body: &[Stmt]) -> bool {
     body.iter().any(|s| match s {
-        Stmt::ImportFrom(i) => i.module.as_deref().is_some_and(|m| m.starts_with("django.db") || m.starts_with("django.contrib.auth")),
+        Stmt::ImportFrom(i) => {
+            i.module.as_deref().is_some_and(|m| m.starts_with("django.db") || m.starts_with("django.contrib.auth"))
+        }
         Stmt::Import(i) => i.names.iter().any(|a| a.name.starts_with("django.db")),
         _ => false,
     })
@@ -436,7 +483,9 @@ fn declares_model_fields(def: &ast::StmtClassDef) -> bool {
             _ => return false,
         };
         match value.as_ref() {
-            Expr::Call(c) => dotted_name(&c.func).is_some_and(|n| n.starts_with("models.") && field_call(value).is_some()),
+            Expr::Call(c) => {
+                dotted_name(&c.func).is_some_and(|n| n.starts_with("models.") && field_call(value).is_some())
+            }
             _ => false,
         }
     })
@@ -496,7 +545,12 @@ fn is_manager(value: &Expr) -> bool {
 fn class_name_span(parsed: &crate::python::ParsedPython, def: &ast::StmtClassDef) -> Span {
     let s = parsed.span_of(def);
     // Point at `class Name`, not the whole body.
-    Span { line: s.line, column: s.column, end_line: s.line, end_column: s.column + 6 + def.name.chars().count() as u32 }
+    Span {
+        line: s.line,
+        column: s.column,
+        end_line: s.line,
+        end_column: s.column + 6 + def.name.chars().count() as u32,
+    }
 }
 
 #[cfg(test)]
@@ -506,7 +560,12 @@ mod tests {
     use crate::python::parse_python;
 
     fn file(path: &str, src: &str) -> PyFile {
-        PyFile { path: path.into(), text: src.into(), kind: FileKind::Python, parsed: parse_python(path, src).expect("parses") }
+        PyFile {
+            path: path.into(),
+            text: src.into(),
+            kind: FileKind::Python,
+            parsed: parse_python(path, src).expect("parses"),
+        }
     }
 
     const BLOG: &str = r#"
@@ -544,14 +603,35 @@ class Comment(models.Model):
         let tag = idx.find("Tag", None).expect("Tag");
         let comment = idx.find("Comment", None).expect("Comment");
         assert_eq!(idx.get(post).app_label, "blog");
-        assert_eq!(idx.accessor(post, "author"), Some(Accessor::Single { target: Some(author), reverse: false, kind: RelationKind::ForeignKey }));
-        assert_eq!(idx.accessor(post, "tags"), Some(Accessor::Many { target: Some(tag), reverse: false, kind: RelationKind::ManyToMany }));
-        assert_eq!(idx.accessor(post, "parent"), Some(Accessor::Single { target: Some(post), reverse: false, kind: RelationKind::ForeignKey }));
+        assert_eq!(
+            idx.accessor(post, "author"),
+            Some(Accessor::Single { target: Some(author), reverse: false, kind: RelationKind::ForeignKey })
+        );
+        assert_eq!(
+            idx.accessor(post, "tags"),
+            Some(Accessor::Many { target: Some(tag), reverse: false, kind: RelationKind::ManyToMany })
+        );
+        assert_eq!(
+            idx.accessor(post, "parent"),
+            Some(Accessor::Single { target: Some(post), reverse: false, kind: RelationKind::ForeignKey })
+        );
         // Reverse accessors: related_name, default `_set`, M2M reverse, and `+` hides one.
-        assert_eq!(idx.accessor(author, "posts"), Some(Accessor::Many { target: Some(post), reverse: true, kind: RelationKind::ForeignKey }));
-        assert_eq!(idx.accessor(post, "comment_set"), Some(Accessor::Many { target: Some(comment), reverse: true, kind: RelationKind::ForeignKey }));
-        assert_eq!(idx.accessor(tag, "post_set"), Some(Accessor::Many { target: Some(post), reverse: true, kind: RelationKind::ManyToMany }));
-        assert_eq!(idx.accessor(post, "post_set"), Some(Accessor::Many { target: Some(post), reverse: true, kind: RelationKind::ForeignKey }));
+        assert_eq!(
+            idx.accessor(author, "posts"),
+            Some(Accessor::Many { target: Some(post), reverse: true, kind: RelationKind::ForeignKey })
+        );
+        assert_eq!(
+            idx.accessor(post, "comment_set"),
+            Some(Accessor::Many { target: Some(comment), reverse: true, kind: RelationKind::ForeignKey })
+        );
+        assert_eq!(
+            idx.accessor(tag, "post_set"),
+            Some(Accessor::Many { target: Some(post), reverse: true, kind: RelationKind::ManyToMany })
+        );
+        assert_eq!(
+            idx.accessor(post, "post_set"),
+            Some(Accessor::Many { target: Some(post), reverse: true, kind: RelationKind::ForeignKey })
+        );
         assert!(idx.get(author).reverse.iter().all(|r| r.field != "editor"));
         // Plain fields and `_id` attributes are not relations.
         assert_eq!(idx.accessor(post, "title"), None);
@@ -586,8 +666,14 @@ class Line(models.Model):
         let line = idx.find("Line", None).expect("Line");
         assert!(idx.get(idx.find("Stamped", None).expect("Stamped")).is_abstract);
         assert_eq!(idx.get(line).db_table.as_deref(), Some("order_lines"));
-        assert_eq!(idx.accessor(order, "created_by"), Some(Accessor::Single { target: Some(user), reverse: false, kind: RelationKind::ForeignKey }));
-        assert_eq!(idx.accessor(order, "lines"), Some(Accessor::Many { target: Some(line), reverse: true, kind: RelationKind::ForeignKey }));
+        assert_eq!(
+            idx.accessor(order, "created_by"),
+            Some(Accessor::Single { target: Some(user), reverse: false, kind: RelationKind::ForeignKey })
+        );
+        assert_eq!(
+            idx.accessor(order, "lines"),
+            Some(Accessor::Many { target: Some(line), reverse: true, kind: RelationKind::ForeignKey })
+        );
         assert!(idx.accessor(user, "order_created").is_some(), "{:?}", idx.get(user).reverse);
         assert!(idx.accessor(user, "order_set").is_some());
     }

@@ -73,6 +73,8 @@ pub struct LoopQuery {
     pub relation: String,
     pub relation_kind: RelationKind,
     pub target: Option<ModelId>,
+    /// The target model's name, or the reference as written for a model outside the project.
+    pub target_label: String,
     /// Lookup path from the root queryset, e.g. `author` or `comments__author`.
     pub path: String,
     /// Whether the path crosses a to-many relation (so only `prefetch_related` can fetch it).
@@ -121,7 +123,9 @@ struct Root {
 
 impl Root {
     fn covers(&self, path: &str, has_many: bool) -> bool {
-        let hit = |set: &BTreeSet<String>| set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")));
+        let hit = |set: &BTreeSet<String>| {
+            set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+        };
         hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }
 
@@ -192,7 +196,9 @@ impl Value {
         match (self, other) {
             (Value::Unknown, Value::Unknown) => true,
             (Value::ModelClass(a), Value::ModelClass(b)) => a == b,
-            (Value::QuerySet(a), Value::QuerySet(b)) => Rc::ptr_eq(&a.root, &b.root) && a.path == b.path && a.values == b.values,
+            (Value::QuerySet(a), Value::QuerySet(b)) => {
+                Rc::ptr_eq(&a.root, &b.root) && a.path == b.path && a.values == b.values
+            }
             (Value::Instance(a), Value::Instance(b)) => Rc::ptr_eq(&a.root, &b.root) && a.path == b.path,
             _ => false,
         }
@@ -201,8 +207,25 @@ impl Value {
 
 /// Methods that return a queryset of the same model.
 const CHAIN_METHODS: &[&str] = &[
-    "all", "filter", "exclude", "order_by", "distinct", "annotate", "alias", "using", "reverse", "only", "defer",
-    "select_for_update", "none", "iterator", "complex_filter", "union", "intersection", "difference", "extra",
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "distinct",
+    "annotate",
+    "alias",
+    "using",
+    "reverse",
+    "only",
+    "defer",
+    "select_for_update",
+    "none",
+    "iterator",
+    "complex_filter",
+    "union",
+    "intersection",
+    "difference",
+    "extra",
 ];
 /// Methods that return one instance.
 const INSTANCE_METHODS: &[&str] = &["get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast"];
@@ -210,8 +233,25 @@ const INSTANCE_METHODS: &[&str] = &["get", "first", "last", "earliest", "latest"
 const CACHEABLE_METHODS: &[&str] = &["all", "count", "exists"];
 /// Manager methods that always run a new query.
 const QUERYING_METHODS: &[&str] = &[
-    "filter", "exclude", "order_by", "get", "first", "last", "earliest", "latest", "values", "values_list", "annotate",
-    "aggregate", "select_related", "prefetch_related", "only", "defer", "distinct", "in_bulk", "iterator",
+    "filter",
+    "exclude",
+    "order_by",
+    "get",
+    "first",
+    "last",
+    "earliest",
+    "latest",
+    "values",
+    "values_list",
+    "annotate",
+    "aggregate",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "distinct",
+    "in_bulk",
+    "iterator",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -251,8 +291,24 @@ struct Interp<'s, 'v, 'a> {
 const MAX_CALL_DEPTH: usize = 3;
 
 impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
-    fn new(shared: &'s Shared<'v, 'a>, file: usize, aliases: &'s HashMap<String, String>, sink: &'s mut Sink, call_depth: usize) -> Self {
-        Interp { shared, file, aliases, sink, env: HashMap::new(), loops: Vec::new(), class: None, returns: Vec::new(), call_depth }
+    fn new(
+        shared: &'s Shared<'v, 'a>,
+        file: usize,
+        aliases: &'s HashMap<String, String>,
+        sink: &'s mut Sink,
+        call_depth: usize,
+    ) -> Self {
+        Interp {
+            shared,
+            file,
+            aliases,
+            sink,
+            env: HashMap::new(),
+            loops: Vec::new(),
+            class: None,
+            returns: Vec::new(),
+            call_depth,
+        }
     }
 
     fn parsed(&self) -> &'v ParsedPython {
@@ -377,7 +433,14 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             Stmt::Assert(a) => {
                 self.eval(&a.test);
             }
-            Stmt::Import(_) | Stmt::ImportFrom(_) | Stmt::Global(_) | Stmt::Nonlocal(_) | Stmt::Pass(_) | Stmt::Break(_) | Stmt::Continue(_) | Stmt::TypeAlias(_) => {}
+            Stmt::Import(_)
+            | Stmt::ImportFrom(_)
+            | Stmt::Global(_)
+            | Stmt::Nonlocal(_)
+            | Stmt::Pass(_)
+            | Stmt::Break(_)
+            | Stmt::Continue(_)
+            | Stmt::TypeAlias(_) => {}
         }
     }
 
@@ -427,7 +490,10 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
 
     fn loop_info(&self, start: ast::text_size::TextSize, end: ast::text_size::TextSize, iter: &Expr) -> Rc<LoopInfo> {
         let parsed = self.parsed();
-        Rc::new(LoopInfo { span: parsed.span(TextRange::new(start, end.max(start))), iter_text: parsed.source_of(iter).to_string() })
+        Rc::new(LoopInfo {
+            span: parsed.span(TextRange::new(start, end.max(start))),
+            iter_text: parsed.source_of(iter).to_string(),
+        })
     }
 
     fn for_loop(&mut self, stmt: &Stmt, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) {
@@ -591,7 +657,11 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             Value::ModelClass(m) => {
                 let model = self.shared.view.models.get(m);
                 if model.managers.iter().any(|x| x == attr) || attr == "_default_manager" || attr == "_base_manager" {
-                    let confidence = if self.shared.view.models.is_ambiguous(&model.name) { Confidence::Medium } else { Confidence::High };
+                    let confidence = if self.shared.view.models.is_ambiguous(&model.name) {
+                        Confidence::Medium
+                    } else {
+                        Confidence::High
+                    };
                     self.new_root(m, a.range, confidence)
                 } else {
                     Value::Unknown
@@ -604,14 +674,29 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
 
     fn new_root(&self, model: ModelId, range: TextRange, confidence: Confidence) -> Value {
         let origin = self.origin(range, None);
-        let root = Rc::new(Root { model, select: BTreeSet::new(), select_all: false, prefetch: BTreeSet::new(), origin, confidence });
-        Value::QuerySet(Qs { model, root, path: String::new(), has_many: false, values: false, per_iter: self.loops.last().cloned() })
+        let root = Rc::new(Root {
+            model,
+            select: BTreeSet::new(),
+            select_all: false,
+            prefetch: BTreeSet::new(),
+            origin,
+            confidence,
+        });
+        Value::QuerySet(Qs {
+            model,
+            root,
+            path: String::new(),
+            has_many: false,
+            values: false,
+            per_iter: self.loops.last().cloned(),
+        })
     }
 
     fn origin(&self, range: TextRange, queryset_end: Option<ast::text_size::TextSize>) -> Rc<Origin> {
         let parsed = self.parsed();
         let text = parsed.source_range(range).to_string();
-        let insert_at = queryset_end.map(|end| end.to_usize().saturating_sub(range.start().to_usize())).unwrap_or(text.len());
+        let insert_at =
+            queryset_end.map(|end| end.to_usize().saturating_sub(range.start().to_usize())).unwrap_or(text.len());
         Rc::new(Origin { path: self.path().to_string(), span: parsed.span(range), text, insert_at })
     }
 
@@ -624,14 +709,39 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         match accessor {
             Accessor::Single { target, kind, .. } => {
                 if inst.per_iter.is_some() && !inst.root.covers(&path, inst.has_many) {
-                    self.record(&inst, a.range, AccessKind::Object, attr, kind, target, &path, inst.has_many, id_only, false);
+                    self.record(
+                        &inst,
+                        a.range,
+                        AccessKind::Object,
+                        attr,
+                        kind,
+                        target,
+                        &path,
+                        inst.has_many,
+                        id_only,
+                        false,
+                    );
                 }
                 match target {
-                    Some(t) => Value::Instance(Inst { model: t, root: inst.root.clone(), path, has_many: inst.has_many, per_iter: inst.per_iter.clone(), var: inst.var.clone() }),
+                    Some(t) => Value::Instance(Inst {
+                        model: t,
+                        root: inst.root.clone(),
+                        path,
+                        has_many: inst.has_many,
+                        per_iter: inst.per_iter.clone(),
+                        var: inst.var.clone(),
+                    }),
                     None => Value::Unknown,
                 }
             }
-            Accessor::Many { target, kind, .. } => Value::Manager(Box::new(Manager { owner: inst, relation: attr.to_string(), kind, target, path, text_start: a.range })),
+            Accessor::Many { target, kind, .. } => Value::Manager(Box::new(Manager {
+                owner: inst,
+                relation: attr.to_string(),
+                kind,
+                target,
+                path,
+                text_start: a.range,
+            })),
         }
     }
 
@@ -669,6 +779,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             relation: relation.to_string(),
             relation_kind,
             target,
+            target_label: self.shared.view.models.target_label(inst.model, relation),
             path: path.to_string(),
             path_has_many,
             loop_info,
@@ -756,7 +867,14 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         models.find(name, app).map(Value::ModelClass)
     }
 
-    fn method_call(&mut self, receiver: Value, method: &str, c: &ast::ExprCall, a: &ast::ExprAttribute, args: &[Value]) -> Value {
+    fn method_call(
+        &mut self,
+        receiver: Value,
+        method: &str,
+        c: &ast::ExprCall,
+        a: &ast::ExprAttribute,
+        args: &[Value],
+    ) -> Value {
         match receiver {
             Value::QuerySet(q) => self.queryset_method(q, method, c, a, args),
             Value::Manager(m) => self.manager_method(*m, method, c),
@@ -764,7 +882,14 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
     }
 
-    fn queryset_method(&mut self, q: Qs, method: &str, c: &ast::ExprCall, a: &ast::ExprAttribute, args: &[Value]) -> Value {
+    fn queryset_method(
+        &mut self,
+        q: Qs,
+        method: &str,
+        c: &ast::ExprCall,
+        a: &ast::ExprAttribute,
+        args: &[Value],
+    ) -> Value {
         match method {
             "select_related" | "prefetch_related" if q.path.is_empty() => {
                 let mut root = q.root.derive(Some(self.origin(c.range, None)));
@@ -808,14 +933,31 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         let cacheable = CACHEABLE_METHODS.contains(&method);
         let querying = QUERYING_METHODS.contains(&method);
         if (cacheable && !covered) || querying {
-            self.record(inst, full, AccessKind::Manager { method: method.to_string(), cacheable }, &m.relation, m.kind, m.target, &m.path, true, false, covered);
+            self.record(
+                inst,
+                full,
+                AccessKind::Manager { method: method.to_string(), cacheable },
+                &m.relation,
+                m.kind,
+                m.target,
+                &m.path,
+                true,
+                false,
+                covered,
+            );
         }
         let Some(target) = m.target else { return Value::Unknown };
-        let qs = Qs { model: target, root: inst.root.clone(), path: m.path.clone(), has_many: true, values: false, per_iter: inst.per_iter.clone() };
+        let qs = Qs {
+            model: target,
+            root: inst.root.clone(),
+            path: m.path.clone(),
+            has_many: true,
+            values: false,
+            per_iter: inst.per_iter.clone(),
+        };
         match method {
-            "all" | "filter" | "exclude" | "order_by" | "select_related" | "prefetch_related" | "distinct" | "annotate" | "only" | "defer" | "iterator" => {
-                Value::QuerySet(qs)
-            }
+            "all" | "filter" | "exclude" | "order_by" | "select_related" | "prefetch_related" | "distinct"
+            | "annotate" | "only" | "defer" | "iterator" => Value::QuerySet(qs),
             "values" | "values_list" => Value::QuerySet(Qs { values: true, ..qs }),
             "get" | "first" | "last" | "earliest" | "latest" => self.instance_from(&qs, None),
             _ => Value::Unknown,
@@ -849,7 +991,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 _ => Value::Unknown,
             },
             "Prefetch" => {
-                let Some(lookup) = c.args.first().and_then(str_value).or_else(|| keyword(c, "lookup").and_then(str_value)) else {
+                let Some(lookup) =
+                    c.args.first().and_then(str_value).or_else(|| keyword(c, "lookup").and_then(str_value))
+                else {
                     return Value::Unknown;
                 };
                 let to_attr = keyword(c, "to_attr").and_then(str_value).map(str::to_string);
@@ -884,7 +1028,11 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
         let view = self.shared.view;
         let Some(candidates) = view.functions.get(name) else { return Value::Unknown };
-        let chosen = candidates.iter().find(|(f, _)| *f == self.file).or(if candidates.len() == 1 { candidates.first() } else { None });
+        let chosen = candidates.iter().find(|(f, _)| *f == self.file).or(if candidates.len() == 1 {
+            candidates.first()
+        } else {
+            None
+        });
         let Some(&(file, def)) = chosen else { return Value::Unknown };
         let key = (file, def.range.start().to_u32());
         if let Some(v) = self.shared.cache.borrow().get(&key) {

@@ -121,14 +121,28 @@ fn try_parse(path: &str, source: &str, line_shift: u32, col_shift: u32) -> Resul
                     unsupported: None,
                 });
             }
-            Ok(ParsedPython { body: ManuallyDrop::new(m.body), source: source.to_string(), index, line_shift, col_shift })
+            Ok(ParsedPython {
+                body: ManuallyDrop::new(m.body),
+                source: source.to_string(),
+                index,
+                line_shift,
+                col_shift,
+            })
         }
         Ok(_) => Err(SyntaxProblem { span: Span::point(1, 1), message: "not a module".into(), unsupported: None }),
         Err(e) => {
             let offset = e.offset.to_usize();
             let (line, column) = index.position(source, offset);
             let unsupported = syntax::unsupported_construct(source, line);
-            let message = syntax::describe(&e.error, unsupported);
+            let mut message = syntax::describe(&e.error, unsupported);
+            if unsupported.is_none() {
+                // The parser fails where it notices, often lines after the real mistake.
+                if let Some((bracket, open_line)) = syntax::unclosed_bracket(source, offset).filter(|(_, l)| *l < line)
+                {
+                    let shown = open_line.saturating_sub(line_shift).max(1);
+                    message = format!("`{bracket}` opened on line {shown} is never closed ({message})");
+                }
+            }
             let line = line.saturating_sub(line_shift).max(1);
             let column = if col_shift > 0 { column + col_shift } else { column };
             Err(SyntaxProblem { span: Span::point(line, column), message, unsupported })

@@ -79,7 +79,8 @@ mod tests {
 
     #[test]
     fn reads_names_and_arguments() {
-        let e = parse_expression("models.ForeignKey('Author', null=True, related_name=\"books\")", "<t>").expect("parses");
+        let e =
+            parse_expression("models.ForeignKey('Author', null=True, related_name=\"books\")", "<t>").expect("parses");
         let Expr::Call(c) = &e else { panic!() };
         assert_eq!(call_name(c).as_deref(), Some("models.ForeignKey"));
         assert_eq!(last_segment(&c.func), Some("ForeignKey"));

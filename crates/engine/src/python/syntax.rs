@@ -27,6 +27,32 @@ pub fn unsupported_construct(source: &str, line: u32) -> Option<&'static str> {
     None
 }
 
+/// The innermost bracket still open at byte `offset`, as (bracket, 1-based line), found with the
+/// tokenizer so brackets inside strings and comments do not count.
+pub fn unclosed_bracket(source: &str, offset: usize) -> Option<(char, u32)> {
+    use rustpython_parser::lexer::lex;
+    use rustpython_parser::{Mode, Tok};
+    let mut stack: Vec<(char, usize)> = Vec::new();
+    for item in lex(source, Mode::Module) {
+        let Ok((tok, range)) = item else { break };
+        if range.start().to_usize() >= offset {
+            break;
+        }
+        match tok {
+            Tok::Lpar => stack.push(('(', range.start().to_usize())),
+            Tok::Lsqb => stack.push(('[', range.start().to_usize())),
+            Tok::Lbrace => stack.push(('{', range.start().to_usize())),
+            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    let (c, at) = stack.pop()?;
+    let line = source[..at.min(source.len())].bytes().filter(|&b| b == b'\n').count() as u32 + 1;
+    Some((c, line))
+}
+
 /// A human message for a parse error, naming the unsupported construct when there is one.
 pub fn describe(error: &ParseErrorType, unsupported: Option<&'static str>) -> String {
     if let Some(what) = unsupported {
@@ -69,8 +95,7 @@ fn fstring_needs_pep701(line: &str) -> bool {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let is_f = (c == 'f' || c == 'F')
-            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
+        let is_f = (c == 'f' || c == 'F') && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
             || ((c == 'r' || c == 'R') && matches!(chars.get(i + 1), Some('f' | 'F')));
         if is_f {
             let mut j = i + 1;

@@ -27,7 +27,13 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
     if report.findings.is_empty() {
         out.push_str("No findings.");
     } else {
-        let _ = write!(out, "**{} finding{}**: {}.", report.findings.len(), if report.findings.len() == 1 { "" } else { "s" }, summary.join(", "));
+        let _ = write!(
+            out,
+            "**{} finding{}**: {}.",
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" },
+            summary.join(", ")
+        );
     }
     if !report.suppressed.is_empty() {
         let _ = write!(out, " {} suppressed in the code.", report.suppressed.len());
@@ -71,7 +77,15 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
     if ordered.len() > DETAILED {
         let _ = writeln!(out, "<details><summary>{} more</summary>\n", ordered.len() - DETAILED);
         for f in &ordered[DETAILED..] {
-            let _ = writeln!(out, "- {} `{}` `{}:{}`: {}", f.severity.as_str(), f.code, f.path, f.line, escape_inline(&f.message));
+            let _ = writeln!(
+                out,
+                "- {} `{}` `{}:{}`: {}",
+                f.severity.as_str(),
+                f.code,
+                f.path,
+                f.line,
+                escape_inline(&f.message)
+            );
         }
         out.push_str("\n</details>\n\n");
     }

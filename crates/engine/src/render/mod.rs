@@ -11,7 +11,12 @@ use crate::project::Project;
 
 /// The text of the file a report path refers to (report paths name unnamed inputs `<input N>`).
 pub fn source_for<'p>(project: &'p Project, path: &str) -> Option<&'p str> {
-    project.files.iter().enumerate().find(|(i, f)| crate::analysis::display_path(&f.path, *i) == path).map(|(_, f)| f.text.as_str())
+    project
+        .files
+        .iter()
+        .enumerate()
+        .find(|(i, f)| crate::analysis::display_path(&f.path, *i) == path)
+        .map(|(_, f)| f.text.as_str())
 }
 
 /// The report as the CLI's JSON (schema version 1), pretty-printed.

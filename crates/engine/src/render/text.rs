@@ -68,12 +68,22 @@ pub fn render_finding(out: &mut String, f: &Finding, source: Option<&str>, color
         let _ = writeln!(out, "{} {bar} {}", paint(color, "1;34", &f.line.to_string()), shown);
         let width = line.chars().count() as u32;
         let start = f.column.clamp(1, width.max(1));
-        let end = if f.end_line == f.line { f.end_column.clamp(start + 1, width.max(start) + 1) } else { width.max(start) + 1 };
+        let end = if f.end_line == f.line {
+            f.end_column.clamp(start + 1, width.max(start) + 1)
+        } else {
+            width.max(start) + 1
+        };
         let carets = "^".repeat((end - start) as usize);
-        let _ = writeln!(out, "{pad} {bar} {}{}", " ".repeat((start - 1) as usize), paint(color, severity_color(f.severity), &carets));
+        let _ = writeln!(
+            out,
+            "{pad} {bar} {}{}",
+            " ".repeat((start - 1) as usize),
+            paint(color, severity_color(f.severity), &carets)
+        );
     }
     let eq = paint(color, "1;34", "=");
-    let _ = writeln!(out, "{pad} {eq} {}: {} ({} confidence)", paint(color, "1", "rule"), f.name, f.confidence.as_str());
+    let _ =
+        writeln!(out, "{pad} {eq} {}: {} ({} confidence)", paint(color, "1", "rule"), f.name, f.confidence.as_str());
     if let Some(fix) = &f.fix {
         let _ = writeln!(out, "{pad} {eq} {}: {}", paint(color, "1", "fix"), fix.summary);
         if !fix.after.is_empty() {

@@ -24,7 +24,11 @@ pub(crate) fn fetch_fix(ctx: &PyContext<'_, '_>, fact: &LoopQuery) -> Fix {
     let what = match (select.is_empty(), prefetch.is_empty()) {
         (false, true) => format!("`.select_related({})` joins", quoted(&select)),
         (true, false) => format!("`.prefetch_related({})` fetches", quoted(&prefetch)),
-        _ => format!("`.select_related({})` joins and `.prefetch_related({})` fetches", quoted(&select), quoted(&prefetch)),
+        _ => format!(
+            "`.select_related({})` joins and `.prefetch_related({})` fetches",
+            quoted(&select),
+            quoted(&prefetch)
+        ),
     };
     Fix {
         summary: format!(
@@ -85,8 +89,8 @@ pub(crate) fn loop_place(fact: &LoopQuery) -> String {
     format!("the loop over `{}` (line {})", iter.replace('\n', " "), fact.loop_info.span.line)
 }
 
-pub(crate) fn model_name(ctx: &PyContext<'_, '_>, id: Option<usize>) -> String {
-    id.map(|id| ctx.view.models.get(id).name.clone()).unwrap_or_else(|| "related".into())
+pub(crate) fn model_name(ctx: &PyContext<'_, '_>, id: usize) -> String {
+    ctx.view.models.get(id).name.clone()
 }
 
 #[cfg(test)]

@@ -70,8 +70,8 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         if fact.kind != AccessKind::Object {
             continue;
         }
-        let owner = model_name(ctx, Some(fact.owner_model));
-        let target = model_name(ctx, fact.target);
+        let owner = model_name(ctx, fact.owner_model);
+        let target = &fact.target_label;
         let relation = match fact.relation_kind {
             RelationKind::OneToOne => "one-to-one relation",
             _ => "foreign key",
@@ -86,7 +86,10 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         );
         let fix = if fact.id_only {
             Fix {
-                summary: format!("Read the key from the row itself: `{}.{}_id` needs no query.", fact.var, fact.relation),
+                summary: format!(
+                    "Read the key from the row itself: `{}.{}_id` needs no query.",
+                    fact.var, fact.relation
+                ),
                 before: format!("{}.id", fact.text),
                 after: format!("{}.{}_id", fact.var, fact.relation),
             }

@@ -70,8 +70,8 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         if fact.prefetched {
             continue;
         }
-        let owner = model_name(ctx, Some(fact.owner_model));
-        let target = model_name(ctx, fact.target);
+        let owner = model_name(ctx, fact.owner_model);
+        let target = &fact.target_label;
         let message = format!(
             "`{}` runs one query per `{owner}` in {}: the `{target}` rows of `{}` are not prefetched, so `.{method}()` goes to the database every time",
             fact.text,

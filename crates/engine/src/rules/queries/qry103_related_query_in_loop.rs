@@ -64,8 +64,8 @@ crate::declare_rule! {
 pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
     for fact in &ctx.queries.loop_queries {
         let AccessKind::Manager { method, cacheable: false } = &fact.kind else { continue };
-        let owner = model_name(ctx, Some(fact.owner_model));
-        let target = model_name(ctx, fact.target);
+        let owner = model_name(ctx, fact.owner_model);
+        let target = &fact.target_label;
         let cache_note = if fact.prefetched { " and bypasses the `prefetch_related` cache" } else { "" };
         let message = format!(
             "`{}` runs a new query per `{owner}` in {}: `.{method}()` on the `{}` manager always queries{cache_note}",

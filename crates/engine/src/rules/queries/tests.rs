@@ -33,7 +33,8 @@ class Review(models.Model):
 "#;
 
 fn run(views: &str) -> Vec<(String, u32, String)> {
-    let project = Project::new(vec![SourceFile::new("library/models.py", MODELS), SourceFile::new("library/views.py", views)]);
+    let project =
+        Project::new(vec![SourceFile::new("library/models.py", MODELS), SourceFile::new("library/views.py", views)]);
     let report = analyze(&project, &Options::default());
     report
         .findings
@@ -238,7 +239,10 @@ def view(request):
 fn fk_id_suggests_the_column() {
     let project = Project::new(vec![
         SourceFile::new("library/models.py", MODELS),
-        SourceFile::new("library/views.py", "def view(request):\n    return [b.author.id for b in Book.objects.all()]\n"),
+        SourceFile::new(
+            "library/views.py",
+            "def view(request):\n    return [b.author.id for b in Book.objects.all()]\n",
+        ),
     ]);
     let report = analyze(&project, &Options::default());
     assert_eq!(report.findings.len(), 1);
@@ -328,7 +332,10 @@ class Migration(migrations.Migration):
     dependencies = [("library", "0001_initial")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
 "#;
-    let project = Project::new(vec![SourceFile::new("library/models.py", MODELS), SourceFile::new("library/migrations/0002_titles.py", migration)]);
+    let project = Project::new(vec![
+        SourceFile::new("library/models.py", MODELS),
+        SourceFile::new("library/migrations/0002_titles.py", migration),
+    ]);
     let report = analyze(&project, &Options::default());
     let codes: Vec<(&str, u32)> = report.findings.iter().map(|f| (f.code.as_str(), f.line)).collect();
     assert_eq!(codes, [("QRY101", 7)]);
@@ -362,7 +369,8 @@ def view(request):
 
 #[test]
 fn indented_snippet_pasted_from_a_class_is_analysed() {
-    let snippet = "    def get(self, request):\n        for b in Book.objects.all():\n            print(b.author.name)\n";
+    let snippet =
+        "    def get(self, request):\n        for b in Book.objects.all():\n            print(b.author.name)\n";
     let project = Project::new(vec![SourceFile::new("library/models.py", MODELS), SourceFile::new("", snippet)]);
     let report = analyze(&project, &Options::default());
     let f = report.findings.iter().find(|f| f.code == "QRY101").expect("finding in the snippet");
@@ -373,7 +381,10 @@ fn indented_snippet_pasted_from_a_class_is_analysed() {
 fn suppression_comment_moves_the_finding_to_suppressed() {
     let project = Project::new(vec![
         SourceFile::new("library/models.py", MODELS),
-        SourceFile::new("library/views.py", "def v(r):\n    for b in Book.objects.all():\n        print(b.author)  # djreview: ignore[QRY101]\n"),
+        SourceFile::new(
+            "library/views.py",
+            "def v(r):\n    for b in Book.objects.all():\n        print(b.author)  # djreview: ignore[QRY101]\n",
+        ),
     ]);
     let report = analyze(&project, &Options::default());
     assert!(report.findings.is_empty());
@@ -382,7 +393,10 @@ fn suppression_comment_moves_the_finding_to_suppressed() {
 
 #[test]
 fn unknown_models_never_fire() {
-    let project = Project::new(vec![SourceFile::new("views.py", "def v(r):\n    for b in Book.objects.all():\n        print(b.author.name)\n")]);
+    let project = Project::new(vec![SourceFile::new(
+        "views.py",
+        "def v(r):\n    for b in Book.objects.all():\n        print(b.author.name)\n",
+    )]);
     let report = analyze(&project, &Options::default());
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }

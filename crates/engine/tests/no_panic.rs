@@ -1,0 +1,123 @@
+//! Property tests: no input makes the engine panic (a panic in WebAssembly kills the page), and
+//! positions stay inside the input.
+
+use djreview_engine::{analyze, detect_kind, FileKind, Options, Project, SourceFile};
+use proptest::prelude::*;
+
+/// Fragments that steer random text into the interesting parts of the front end and the rules.
+const PIECES: &[&str] = &[
+    "from django.db import models\n",
+    "class A(models.Model):\n",
+    "class B(A):\n",
+    "    x = models.ForeignKey('A', on_delete=models.CASCADE, related_name='bs')\n",
+    "    m = models.ManyToManyField('self')\n",
+    "    o = models.OneToOneField(A)\n",
+    "def f(request):\n",
+    "async def g():\n",
+    "    for a in A.objects.all():\n",
+    "        a.x.name\n",
+    "        a.bs.filter(y=1)\n",
+    "        a.bs.count()\n",
+    "    qs = B.objects.select_related('x')\n",
+    "    qs = qs.prefetch_related(Prefetch('bs', queryset=A.objects.all(), to_attr='z'))\n",
+    "    return [b.x for b in qs]\n",
+    "    {k: v.o for k, v in enumerate(B.objects.all()[:3])}\n",
+    "if x:\n",
+    "else:\n",
+    "    pass\n",
+    "lambda: 0\n",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    "'",
+    "\"",
+    "\"\"\"",
+    "f\"{",
+    "#",
+    "\\\n",
+    "\t",
+    " ",
+    "\n",
+    "    ",
+    "é",
+    "😀",
+    "\u{0}",
+    "\r\n",
+    "yield ",
+    "await ",
+    "match x:\n    case A(b=c):\n        pass\n",
+    "try:\n",
+    "except E as e:\n",
+    "with open(p) as f:\n",
+    "    Book = apps.get_model('app', 'Book')\n",
+    "get_object_or_404(A, pk=1).x\n",
+    "prefetch_related_objects(qs, 'x')\n",
+    "{% for x in y %}{{ x.z }}{% endfor %}",
+    "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n",
+    "diff --git a/x b/x\n",
+    "class Migration(migrations.Migration):\n",
+    "SECRET_KEY = 'x'\n",
+];
+
+fn pieces() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(PIECES), 0..60).prop_map(|v| v.concat())
+}
+
+fn kinds() -> impl Strategy<Value = Option<FileKind>> {
+    prop::option::of(prop::sample::select(FileKind::ALL.to_vec()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,400}", kind in kinds()) {
+        let project = Project::new(vec![SourceFile { path: String::new(), text, kind }]);
+        let _ = analyze(&project, &Options::default());
+    }
+
+    #[test]
+    fn python_like_text_never_panics_and_spans_stay_in_the_input(a in pieces(), b in pieces(), kind in kinds()) {
+        let project = Project::new(vec![
+            SourceFile::new("app/models.py", a.clone()),
+            SourceFile { path: "app/views.py".into(), text: b.clone(), kind },
+        ]);
+        let report = analyze(&project, &Options::default());
+        for f in &report.findings {
+            let text = if f.path == "app/models.py" { &a } else { &b };
+            let lines = text.split('\n').count() as u32;
+            prop_assert!(f.line >= 1 && f.line <= lines.max(1), "{f:?} outside {lines} lines");
+            prop_assert!(f.end_line >= f.line);
+            prop_assert!(f.column >= 1);
+        }
+        // Serialising is part of the contract too.
+        prop_assert!(serde_json::to_string(&report).is_ok());
+    }
+
+    #[test]
+    fn detection_never_panics(path in ".{0,40}", text in ".{0,200}") {
+        let _ = detect_kind(&path, &text);
+    }
+}
+
+#[test]
+fn pathological_inputs_are_survived() {
+    let deep_parens = format!("x = {}1{}\n", "(".repeat(50_000), ")".repeat(50_000));
+    let long_chain = format!("x = {}\n", vec!["a"; 100_000].join(" + "));
+    let deep_blocks: String =
+        (0..150).map(|i| format!("{}if x:\n", "    ".repeat(i))).collect::<String>() + &"    ".repeat(150) + "pass\n";
+    let huge = "x = 1\n".repeat(200_000);
+    let binaryish: String = (0u8..=255).map(char::from).cycle().take(10_000).collect();
+    for (name, text) in
+        [("parens", deep_parens), ("chain", long_chain), ("blocks", deep_blocks), ("huge", huge), ("binary", binaryish)]
+    {
+        let project = Project::new(vec![SourceFile::new(format!("{name}.py"), text)]);
+        let report = analyze(&project, &Options::default());
+        assert_eq!(report.files.len(), 1, "{name}");
+    }
+}
