@@ -122,17 +122,15 @@ impl ModelIndex {
         let mut raw = Vec::new();
         for (i, f) in files.iter().enumerate() {
             let imports_django_models = imports_django_models(f.parsed.body());
-            for stmt in f.parsed.body() {
-                if let Stmt::ClassDef(def) = stmt {
-                    let bases = def.bases.iter().filter_map(dotted_name).collect();
-                    raw.push(RawClass {
-                        file: i,
-                        def,
-                        bases,
-                        app_label: app_label_from_path(&f.path),
-                        imports_django_models,
-                    });
-                }
+            for def in module_classes(f.parsed.body()) {
+                let bases = def.bases.iter().filter_map(dotted_name).collect();
+                raw.push(RawClass {
+                    file: i,
+                    def,
+                    bases,
+                    app_label: app_label_from_path(&f.path),
+                    imports_django_models,
+                });
             }
         }
 
@@ -234,6 +232,19 @@ impl ModelIndex {
             }
         }
         ids.first().copied()
+    }
+
+    /// The one concrete model built on an abstract one, if there is exactly one: what `self` is in
+    /// the abstract model's methods at runtime.
+    pub fn sole_concrete_subclass(&self, abstract_model: ModelId) -> Option<ModelId> {
+        let name = &self.models[abstract_model].name;
+        let mut subs = self
+            .models
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_abstract && m.bases.iter().any(|b| b.rsplit('.').next() == Some(name.as_str())));
+        let first = subs.next().map(|(i, _)| i)?;
+        subs.next().is_none().then_some(first)
     }
 
     /// Whether the name is ambiguous (several models share it).
@@ -401,6 +412,36 @@ impl ModelIndex {
             }
         }
     }
+}
+
+/// Classes defined at module level, including inside `if`/`try`/`with` blocks (django-oscar defines
+/// its concrete models under `if not is_model_registered(...)`).
+fn module_classes(body: &[Stmt]) -> Vec<&ast::StmtClassDef> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&[Stmt]> = vec![body];
+    while let Some(block) = stack.pop() {
+        for stmt in block {
+            match stmt {
+                Stmt::ClassDef(def) => out.push(def),
+                Stmt::If(i) => {
+                    stack.push(&i.body);
+                    stack.push(&i.orelse);
+                }
+                Stmt::Try(t) => {
+                    stack.push(&t.body);
+                    stack.push(&t.orelse);
+                    for h in &t.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        stack.push(&h.body);
+                    }
+                }
+                Stmt::With(w) => stack.push(&w.body),
+                _ => {}
+            }
+        }
+    }
+    out.sort_by_key(|d| d.range.start());
+    out
 }
 
 fn imports_django_models(body: &[Stmt]) -> bool {

@@ -273,6 +273,8 @@ struct Shared<'v, 'a> {
 struct ClassCtx {
     queryset: Option<Value>,
     get_queryset: Option<Value>,
+    /// Set when the class is itself a model: `self` in its methods is an instance of it.
+    model: Option<ModelId>,
 }
 
 struct Interp<'s, 'v, 'a> {
@@ -324,10 +326,68 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     }
 
     fn function(&mut self, body: &[Stmt], args: &ast::Arguments) {
-        for a in args.posonlyargs.iter().chain(&args.args).chain(&args.kwonlyargs) {
-            self.env.insert(a.def.arg.to_string(), Value::Unknown);
+        let self_model = self.class.as_ref().and_then(|c| c.model);
+        for (i, a) in args.posonlyargs.iter().chain(&args.args).chain(&args.kwonlyargs).enumerate() {
+            let name = a.def.arg.as_str();
+            // `self` in a model's method, or a parameter annotated with a model class: one instance,
+            // not per row; its related managers are queries of their own.
+            let model = if i == 0 && name == "self" {
+                self_model
+            } else {
+                a.def.annotation.as_deref().and_then(|ann| self.annotated_model(ann))
+            };
+            let value = match model {
+                Some(m) => self.detached_instance(m, a.def.range, name),
+                None => Value::Unknown,
+            };
+            self.env.insert(name.to_string(), value);
         }
         self.block(body);
+    }
+
+    /// The model an annotation names: `Order`, `"Order"`, `models.Order`, `Optional[Order]`.
+    fn annotated_model(&mut self, ann: &Expr) -> Option<ModelId> {
+        let inner = match ann {
+            Expr::Subscript(s) if matches!(last_segment(&s.value), Some("Optional")) => &*s.slice,
+            other => other,
+        };
+        if let Some(name) = str_value(inner) {
+            let name = name.rsplit('.').next().unwrap_or(name);
+            return match self.name(name) {
+                Value::ModelClass(m) => Some(m),
+                _ => None,
+            };
+        }
+        match inner {
+            Expr::Name(_) | Expr::Attribute(_) => {
+                let name = last_segment(inner)?;
+                match self.name(name) {
+                    Value::ModelClass(m) => Some(m),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn detached_instance(&self, model: ModelId, range: TextRange, var: &str) -> Value {
+        let root = Rc::new(Root {
+            model,
+            select: BTreeSet::new(),
+            select_all: false,
+            prefetch: BTreeSet::new(),
+            origin: self.origin(range, None),
+            // What the caller fetched is unknown.
+            confidence: Confidence::Medium,
+        });
+        Value::Instance(Inst {
+            model,
+            root,
+            path: String::new(),
+            has_many: false,
+            per_iter: None,
+            var: var.to_string(),
+        })
     }
 
     /// Analyses a nested scope (function or method) with a fresh environment.
@@ -457,6 +517,12 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     fn class_def(&mut self, c: &ast::StmtClassDef) {
         // Class attributes a view's methods rely on: `model = Book`, `queryset = Book.objects...`.
         let mut ctx = ClassCtx::default();
+        let models = &self.shared.view.models;
+        ctx.model = models
+            .find(c.name.as_str(), None)
+            .filter(|&m| models.get(m).path == self.path() && !models.is_ambiguous(c.name.as_str()))
+            .or_else(|| models.models.iter().position(|m| m.name == c.name.as_str() && m.path == self.path()))
+            .map(|m| if models.get(m).is_abstract { models.sole_concrete_subclass(m).unwrap_or(m) } else { m });
         for s in &c.body {
             if let Stmt::Assign(a) = s {
                 if let [Expr::Name(n)] = a.targets.as_slice() {
@@ -947,13 +1013,34 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             );
         }
         let Some(target) = m.target else { return Value::Unknown };
-        let qs = Qs {
-            model: target,
-            root: inst.root.clone(),
-            path: m.path.clone(),
-            has_many: true,
-            values: false,
-            per_iter: inst.per_iter.clone(),
+        let qs = if inst.per_iter.is_none() && !(covered && cacheable) {
+            // One object's related manager, not served from a prefetch: a query of its own, which is
+            // where a fix for what its rows need belongs (`order.lines.select_related("product")`).
+            let root = Rc::new(Root {
+                model: target,
+                select: BTreeSet::new(),
+                select_all: false,
+                prefetch: BTreeSet::new(),
+                origin: self.origin(full, None),
+                confidence: inst.root.confidence,
+            });
+            Qs {
+                model: target,
+                root,
+                path: String::new(),
+                has_many: false,
+                values: false,
+                per_iter: self.loops.last().cloned(),
+            }
+        } else {
+            Qs {
+                model: target,
+                root: inst.root.clone(),
+                path: m.path.clone(),
+                has_many: true,
+                values: false,
+                per_iter: inst.per_iter.clone(),
+            }
         };
         match method {
             "all" | "filter" | "exclude" | "order_by" | "select_related" | "prefetch_related" | "distinct"
@@ -1007,6 +1094,8 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 };
                 Value::Prefetch(PrefetchSpec { lookup: lookup.to_string(), to_attr, inner })
             }
+            // `django.apps.apps.get_model` imported bare, and django-oscar's `get_model(app, name)` loader.
+            "get_model" => self.get_model(c).unwrap_or_default(),
             "prefetch_related_objects" => {
                 if let Some(Expr::Name(n)) = c.args.first() {
                     if let Some(Value::QuerySet(q)) = self.env.get(n.id.as_str()).cloned() {

@@ -80,13 +80,10 @@ pub(crate) fn origin_place(ctx: &PyContext<'_, '_>, origin: &Origin) -> String {
 
 /// "the loop over `books` (line 14)".
 pub(crate) fn loop_place(fact: &LoopQuery) -> String {
-    let iter = if fact.loop_info.iter_text.chars().count() > 40 {
-        let short: String = fact.loop_info.iter_text.chars().take(37).collect();
-        format!("{short}...")
-    } else {
-        fact.loop_info.iter_text.clone()
-    };
-    format!("the loop over `{}` (line {})", iter.replace('\n', " "), fact.loop_info.span.line)
+    let flat = fact.loop_info.iter_text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let iter =
+        if flat.chars().count() > 40 { format!("{}...", flat.chars().take(37).collect::<String>()) } else { flat };
+    format!("the loop over `{iter}` (line {})", fact.loop_info.span.line)
 }
 
 pub(crate) fn model_name(ctx: &PyContext<'_, '_>, id: usize) -> String {

@@ -400,3 +400,44 @@ fn unknown_models_never_fire() {
     let report = analyze(&project, &Options::default());
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
+
+#[test]
+fn loops_over_one_objects_related_manager_get_their_own_fix() {
+    let project = Project::new(vec![
+        SourceFile::new("library/models.py", MODELS),
+        SourceFile::new(
+            "library/views.py",
+            "def view(request, pk):\n    author = Author.objects.get(pk=pk)\n    return [b.title + b.author.name for b in author.books.filter(published=True)]\n",
+        ),
+    ]);
+    let report = analyze(&project, &Options::default());
+    let f = report.findings.iter().find(|f| f.code == "QRY101").expect("QRY101");
+    assert_eq!(f.line, 3);
+    assert_eq!(f.fix.as_ref().expect("fix").after, "author.books.filter(published=True).select_related(\"author\")");
+}
+
+#[test]
+fn a_prefetch_on_the_owner_covers_its_related_rows() {
+    assert_silent(
+        r#"
+def view(request, pk):
+    author = Author.objects.prefetch_related("books__tags").get(pk=pk)
+    for book in author.books.all():
+        print([t.label for t in book.tags.all()])
+"#,
+    );
+}
+
+#[test]
+fn model_methods_and_annotated_parameters_are_medium_confidence() {
+    let models = format!(
+        "{MODELS}\nclass Shelf(models.Model):\n    books = models.ManyToManyField(Book)\n\n    def labels(self):\n        return [b.author.name for b in self.books.all()]\n"
+    );
+    let views = "def summary(author: Author):\n    return [r.book.title for r in author.reviews.all()]\n";
+    let project =
+        Project::new(vec![SourceFile::new("library/models.py", models), SourceFile::new("library/views.py", views)]);
+    let report = analyze(&project, &Options::default());
+    let got: Vec<(&str, u32, &str)> =
+        report.findings.iter().map(|f| (f.path.as_str(), f.line, f.confidence.as_str())).collect();
+    assert_eq!(got, [("library/models.py", 33, "medium"), ("library/views.py", 2, "medium")]);
+}
