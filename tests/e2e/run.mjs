@@ -3,7 +3,8 @@
 // tests/e2e/artifacts/.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './server.mjs';
@@ -108,6 +109,39 @@ await test('uploading a file adds a tab and analyses it with the others', async 
   assert.equal(await tabs.count(), 2);
   assert.deepEqual(await tabs.evaluateAll((els) => els.map((e) => e.dataset.kind)), ['python', 'python']);
   assert.equal(await page.locator('[data-testid=finding][data-code=QRY102]').getAttribute('data-path'), 'report.py');
+});
+
+await test('a whole folder can be opened; vendored folders are skipped', async (page) => {
+  const dir = await mkdtemp(join(tmpdir(), 'djreview-folder-'));
+  await mkdir(join(dir, 'shop'), { recursive: true });
+  await mkdir(join(dir, 'node_modules', 'pkg'), { recursive: true });
+  await writeFile(join(dir, 'shop', 'models.py'), await fixture('models.py'));
+  await writeFile(join(dir, 'shop', 'views.py'), await fixture('views.py'));
+  await writeFile(join(dir, 'shop', 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]));
+  await writeFile(join(dir, 'node_modules', 'pkg', 'vendored.py'), await fixture('views.py'));
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  await page.locator('[data-testid=upload-folder]').setInputFiles(dir);
+  await page.locator('[data-testid=finding][data-code=QRY101]').waitFor();
+  const names = await page.locator('[data-testid=file-tab]').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+  assert.equal(names.length, 2, `tabs: ${names}`);
+  assert.ok(names.every((n) => n.includes('/shop/')), `tabs: ${names}`);
+  await rm(dir, { recursive: true, force: true });
+});
+
+await test('files dropped on the page are opened', async (page) => {
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  const models = await fixture('models.py');
+  const report = await fixture('report.py');
+  await page.evaluate(([m, r]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([m], 'models.py', { type: 'text/x-python' }));
+    dt.items.add(new File([r], 'report.py', { type: 'text/x-python' }));
+    document.querySelector('.app').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [models, report]);
+  await page.locator('[data-testid=finding][data-code=QRY102]').waitFor();
+  assert.equal(await page.locator('[data-testid=file-tab]').count(), 2);
 });
 
 await test('a binary upload is skipped with a message and the rest still works', async (page) => {

@@ -119,6 +119,9 @@ struct Root {
     prefetch: BTreeSet<String>,
     origin: Rc<Origin>,
     confidence: Confidence,
+    /// False when what the rows already carry is unknown: `self` in a model method and parameters
+    /// typed as a model may come from a caller that prefetched. Such roots produce no facts.
+    certain: bool,
 }
 
 impl Root {
@@ -137,6 +140,7 @@ impl Root {
             prefetch: self.prefetch.clone(),
             origin: origin.unwrap_or_else(|| self.origin.clone()),
             confidence: self.confidence,
+            certain: self.certain,
         }
     }
 }
@@ -150,6 +154,8 @@ struct Qs {
     has_many: bool,
     values: bool,
     per_iter: Option<Rc<LoopInfo>>,
+    /// For rows of a reverse foreign key manager: the FK field and the owner Django caches on each row.
+    parent: Option<Rc<(String, Inst)>>,
 }
 
 #[derive(Clone, Debug)]
@@ -160,6 +166,8 @@ struct Manager {
     target: Option<ModelId>,
     path: String,
     text_start: TextRange,
+    /// For a reverse foreign key: the field on the target that points back at the owner.
+    reverse_field: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -170,6 +178,8 @@ struct Inst {
     has_many: bool,
     per_iter: Option<Rc<LoopInfo>>,
     var: String,
+    /// See [`Qs::parent`].
+    parent: Option<Rc<(String, Inst)>>,
 }
 
 #[derive(Clone, Debug)]
@@ -288,6 +298,8 @@ struct Interp<'s, 'v, 'a> {
     returns: Vec<Value>,
     /// Depth of helper-function evaluation, bounded to keep analysis linear.
     call_depth: usize,
+    /// Set while evaluating the receiver of `.update()`/`.delete()`.
+    writing: bool,
 }
 
 const MAX_CALL_DEPTH: usize = 3;
@@ -310,6 +322,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             class: None,
             returns: Vec::new(),
             call_depth,
+            writing: false,
         }
     }
 
@@ -377,8 +390,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             select_all: false,
             prefetch: BTreeSet::new(),
             origin: self.origin(range, None),
+            confidence: Confidence::High,
             // What the caller fetched is unknown.
-            confidence: Confidence::Medium,
+            certain: false,
         });
         Value::Instance(Inst {
             model,
@@ -387,6 +401,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             has_many: false,
             per_iter: None,
             var: var.to_string(),
+            parent: None,
         })
     }
 
@@ -747,10 +762,12 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             prefetch: BTreeSet::new(),
             origin,
             confidence,
+            certain: true,
         });
         Value::QuerySet(Qs {
             model,
             root,
+            parent: None,
             path: String::new(),
             has_many: false,
             values: false,
@@ -770,6 +787,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     fn relation_access(&mut self, inst: Inst, a: &ast::ExprAttribute, id_only: bool) -> Value {
         let models = &self.shared.view.models;
         let attr = a.attr.as_str();
+        if let Some(parent) = inst.parent.as_ref().filter(|p| p.0 == attr) {
+            return Value::Instance(parent.1.clone());
+        }
         let Some(accessor) = models.accessor(inst.model, attr) else { return Value::Unknown };
         let path = if inst.path.is_empty() { attr.to_string() } else { format!("{}__{}", inst.path, attr) };
         match accessor {
@@ -796,11 +816,17 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                         has_many: inst.has_many,
                         per_iter: inst.per_iter.clone(),
                         var: inst.var.clone(),
+                        parent: None,
                     }),
                     None => Value::Unknown,
                 }
             }
-            Accessor::Many { target, kind, .. } => Value::Manager(Box::new(Manager {
+            Accessor::Many { target, kind, reverse } => Value::Manager(Box::new(Manager {
+                reverse_field: (reverse && kind == RelationKind::ForeignKey)
+                    .then(|| {
+                        models.get(inst.model).reverse.iter().find(|r| r.accessor == attr).map(|r| r.field.clone())
+                    })
+                    .flatten(),
                 owner: inst,
                 relation: attr.to_string(),
                 kind,
@@ -826,6 +852,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         prefetched: bool,
     ) {
         let Some(loop_info) = inst.per_iter.clone() else { return };
+        if !inst.root.certain {
+            return;
+        }
         let key_kind = match &kind {
             AccessKind::Object => String::from("."),
             AccessKind::Manager { method, .. } => method.clone(),
@@ -868,15 +897,18 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             has_many: q.has_many,
             per_iter: q.per_iter.clone().or_else(|| self.loops.last().cloned()),
             var: var.unwrap_or_default().to_string(),
+            parent: q.parent.clone(),
         })
     }
 
     fn call(&mut self, c: &ast::ExprCall) -> Value {
         // Arguments are evaluated for the accesses inside them; their values matter only to a few calls.
+        let writing = std::mem::replace(&mut self.writing, false);
         let args: Vec<Value> = c.args.iter().map(|a| self.eval(a)).collect();
         for k in &c.keywords {
             self.eval(&k.value);
         }
+        self.writing = writing;
         match c.func.as_ref() {
             Expr::Attribute(a) => {
                 let method = a.attr.as_str();
@@ -897,7 +929,10 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                     if last_segment(&inner.func) == Some("super") && method == "get_queryset" {
                         return self.class.as_ref().and_then(|c| c.queryset.clone()).unwrap_or_default();
                     }
-                    self.eval(&a.value)
+                    let was = std::mem::replace(&mut self.writing, matches!(method, "update" | "delete"));
+                    let v = self.eval(&a.value);
+                    self.writing = was;
+                    v
                 } else {
                     self.eval(&a.value)
                 };
@@ -943,7 +978,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     ) -> Value {
         match receiver {
             Value::QuerySet(q) => self.queryset_method(q, method, c, a, args),
-            Value::Manager(m) => self.manager_method(*m, method, c),
+            Value::Manager(m) => self.manager_method(*m, method, c, a, args),
             _ => Value::Unknown,
         }
     }
@@ -970,6 +1005,8 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 Value::QuerySet(Qs { root: Rc::new(root), ..q })
             }
             "values" | "values_list" => Value::QuerySet(Qs { values: true, ..q }),
+            // Nothing can be chained after these; a fix belongs before them.
+            "iterator" | "union" | "intersection" | "difference" => Value::QuerySet(q),
             m if CHAIN_METHODS.contains(&m) || m == "select_related" || m == "prefetch_related" => {
                 if q.path.is_empty() {
                     // Keep the optimisations; move the fix location to the longer expression.
@@ -992,13 +1029,22 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
     }
 
-    fn manager_method(&mut self, m: Manager, method: &str, c: &ast::ExprCall) -> Value {
+    fn manager_method(
+        &mut self,
+        m: Manager,
+        method: &str,
+        c: &ast::ExprCall,
+        a: &ast::ExprAttribute,
+        args: &[Value],
+    ) -> Value {
         let inst = &m.owner;
         let full = TextRange::new(m.text_start.start(), c.range.end());
         let covered = inst.root.covers(&m.path, true);
         let cacheable = CACHEABLE_METHODS.contains(&method);
         let querying = QUERYING_METHODS.contains(&method);
-        if (cacheable && !covered) || querying {
+        // `.all()` feeding `.update()`/`.delete()` writes; it reads no rows.
+        let feeds_write = self.writing && method == "all";
+        if ((cacheable && !covered) || querying) && !feeds_write {
             self.record(
                 inst,
                 full,
@@ -1013,42 +1059,45 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             );
         }
         let Some(target) = m.target else { return Value::Unknown };
-        let qs = if inst.per_iter.is_none() && !(covered && cacheable) {
-            // One object's related manager, not served from a prefetch: a query of its own, which is
-            // where a fix for what its rows need belongs (`order.lines.select_related("product")`).
-            let root = Rc::new(Root {
-                model: target,
-                select: BTreeSet::new(),
-                select_all: false,
-                prefetch: BTreeSet::new(),
-                origin: self.origin(full, None),
-                confidence: inst.root.confidence,
-            });
-            Qs {
-                model: target,
-                root,
-                path: String::new(),
-                has_many: false,
-                values: false,
-                per_iter: self.loops.last().cloned(),
-            }
-        } else {
-            Qs {
+        // Django caches the owner on each row it loads through a reverse foreign key manager, also
+        // after `.filter()` and `.select_related()`.
+        let parent = m.reverse_field.clone().map(|field| Rc::new((field, inst.clone())));
+        if cacheable && (covered || inst.per_iter.is_some()) {
+            // Rows served from the owner's prefetch (or to be): paths stay relative to the owner's
+            // queryset, where the fix for what they need belongs.
+            let qs = Qs {
                 model: target,
                 root: inst.root.clone(),
                 path: m.path.clone(),
                 has_many: true,
                 values: false,
                 per_iter: inst.per_iter.clone(),
-            }
-        };
-        match method {
-            "all" | "filter" | "exclude" | "order_by" | "select_related" | "prefetch_related" | "distinct"
-            | "annotate" | "only" | "defer" | "iterator" => Value::QuerySet(qs),
-            "values" | "values_list" => Value::QuerySet(Qs { values: true, ..qs }),
-            "get" | "first" | "last" | "earliest" | "latest" => self.instance_from(&qs, None),
-            _ => Value::Unknown,
+                parent,
+            };
+            return if method == "all" { Value::QuerySet(qs) } else { Value::Unknown };
         }
+        // A query of its own (`order.lines.filter(...)`, or one object's `order.lines.all()`), which is
+        // where a fix for what its rows need belongs. Rows of one object's plain `.all()` may come
+        // from a prefetch the caller made, which only the owner's origin can tell.
+        let root = Rc::new(Root {
+            model: target,
+            select: BTreeSet::new(),
+            select_all: false,
+            prefetch: BTreeSet::new(),
+            origin: self.origin(full, None),
+            confidence: inst.root.confidence,
+            certain: inst.root.certain || !cacheable,
+        });
+        let qs = Qs {
+            model: target,
+            root,
+            path: String::new(),
+            has_many: false,
+            values: false,
+            per_iter: self.loops.last().cloned(),
+            parent,
+        };
+        self.queryset_method(qs, method, c, a, args)
     }
 
     fn function_call(&mut self, name: &str, c: &ast::ExprCall, args: Vec<Value>) -> Value {
@@ -1203,6 +1252,7 @@ fn element_of(iterable: &Value, target: &Expr, info: &Rc<LoopInfo>) -> Value {
                 Expr::Name(n) => n.id.to_string(),
                 _ => String::new(),
             },
+            parent: q.parent.clone(),
         }),
         Value::Enumerate(inner) => match element_of(inner, target, info) {
             Value::Unknown => Value::Unknown,

