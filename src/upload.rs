@@ -34,7 +34,7 @@ pub fn wanted(path: &str) -> bool {
     match ext {
         "py" | "html" | "htm" | "djhtml" | "jinja" | "jinja2" | "diff" | "patch" | "explain" | "sql" | "json"
         | "yaml" | "yml" | "xml" => true,
-        "txt" => parts.iter().any(|p| *p == "templates"),
+        "txt" => parts.contains(&"templates"),
         _ => false,
     }
 }

@@ -183,12 +183,12 @@ impl ModelIndex {
                 bases: c.bases.clone(),
             });
             index.by_name.entry(c.def.name.to_string()).or_default().push(id);
-            raw_fields.push(fields.into_iter().map(|f| (id, f)).map(|(_, f)| f).collect());
+            raw_fields.push(fields);
         }
 
         // Resolve relation targets now that every model has an id.
-        for id in 0..index.models.len() {
-            let resolved: Vec<Field> = raw_fields[id]
+        for (id, raw) in raw_fields.iter().enumerate() {
+            let resolved: Vec<Field> = raw
                 .iter()
                 .map(|rf| Field {
                     name: rf.name.clone(),
