@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::facts::code::CodeFacts;
 use crate::facts::queries::{self, QueryFacts};
 use crate::facts::{ProjectView, PyFile};
 use crate::options::Options;
@@ -84,9 +85,40 @@ pub struct PyContext<'v, 'a> {
     pub queries: &'v QueryFacts,
 }
 
-impl PyContext<'_, '_> {
-    pub fn file(&self) -> &PyFile {
+impl<'v, 'a> PyContext<'v, 'a> {
+    pub fn file(&self) -> &'a PyFile {
         &self.view.files[self.file]
+    }
+
+    /// Imports, functions and calls of this file.
+    pub fn code(&self) -> &'v CodeFacts<'a> {
+        &self.view.code[self.file]
+    }
+
+    /// The span of a node of this file.
+    pub fn span<N: rustpython_parser::ast::Ranged>(&self, node: &N) -> Span {
+        self.file().parsed.span_of(node)
+    }
+
+    /// The source text of a node of this file.
+    pub fn source<N: rustpython_parser::ast::Ranged>(&self, node: &N) -> &'a str {
+        self.file().parsed.source_of(node)
+    }
+
+    /// The source text of a range of this file.
+    pub fn source_range(&self, range: rustpython_parser::text_size::TextRange) -> &'a str {
+        self.file().parsed.source_range(range)
+    }
+
+    /// Whether the file is test code, where some production rules do not apply.
+    pub fn is_test_file(&self) -> bool {
+        let p = self.path();
+        let name = p.rsplit('/').next().unwrap_or(p);
+        p.contains("/tests/")
+            || p.starts_with("tests/")
+            || name.starts_with("test_")
+            || name == "tests.py"
+            || name == "conftest.py"
     }
 
     pub fn path(&self) -> &str {

@@ -3,7 +3,7 @@
 
 use crate::analysis::{Emitter, PyContext};
 use crate::rule::RuleMeta;
-use crate::rules::{queries, syntax};
+use crate::rules::{asyncio, caching, celery, queries, security, syntax, time, transactions};
 
 /// How a rule is run.
 #[derive(Clone, Copy)]
@@ -22,6 +22,26 @@ pub struct Rule {
 /// Every rule, sorted by code.
 pub static RULES: &[Rule] = &[
     Rule {
+        meta: &asyncio::asy101_sync_orm_in_async::SYNC_ORM_IN_ASYNC,
+        check: Check::Python(asyncio::asy101_sync_orm_in_async::check),
+    },
+    Rule {
+        meta: &asyncio::asy102_blocking_call_in_async::BLOCKING_CALL_IN_ASYNC,
+        check: Check::Python(asyncio::asy102_blocking_call_in_async::check),
+    },
+    Rule {
+        meta: &caching::cac103_cache_page_unsafe_method::CACHE_PAGE_UNSAFE_METHOD,
+        check: Check::Python(caching::cac103_cache_page_unsafe_method::check),
+    },
+    Rule {
+        meta: &celery::cel101_task_dispatch_in_transaction::TASK_DISPATCH_IN_TRANSACTION,
+        check: Check::Python(celery::cel101_task_dispatch_in_transaction::check),
+    },
+    Rule {
+        meta: &celery::cel102_unbounded_retry::UNBOUNDED_RETRY,
+        check: Check::Python(celery::cel102_unbounded_retry::check),
+    },
+    Rule {
         meta: &queries::qry101_fk_access_in_loop::FK_ACCESS_IN_LOOP,
         check: Check::Python(queries::qry101_fk_access_in_loop::check),
     },
@@ -33,8 +53,40 @@ pub static RULES: &[Rule] = &[
         meta: &queries::qry103_related_query_in_loop::RELATED_QUERY_IN_LOOP,
         check: Check::Python(queries::qry103_related_query_in_loop::check),
     },
+    Rule {
+        meta: &security::sec101_sql_injection::SQL_INJECTION,
+        check: Check::Python(security::sec101_sql_injection::check),
+    },
+    Rule {
+        meta: &security::sec102_unsafe_html::UNSAFE_HTML,
+        check: Check::Python(security::sec102_unsafe_html::check),
+    },
+    Rule {
+        meta: &security::sec104_csrf_exempt::CSRF_EXEMPT,
+        check: Check::Python(security::sec104_csrf_exempt::check),
+    },
     Rule { meta: &syntax::syn001_syntax_error::SYNTAX_ERROR, check: Check::FrontEnd },
     Rule { meta: &syntax::syn002_unsupported_syntax::UNSUPPORTED_SYNTAX, check: Check::FrontEnd },
+    Rule {
+        meta: &time::tim101_naive_datetime::NAIVE_DATETIME,
+        check: Check::Python(time::tim101_naive_datetime::check),
+    },
+    Rule {
+        meta: &time::tim102_naive_datetime_literal::NAIVE_DATETIME_LITERAL,
+        check: Check::Python(time::tim102_naive_datetime_literal::check),
+    },
+    Rule {
+        meta: &time::tim103_use_tz_disabled::USE_TZ_DISABLED,
+        check: Check::Python(time::tim103_use_tz_disabled::check),
+    },
+    Rule {
+        meta: &transactions::txn101_select_for_update_outside_atomic::SELECT_FOR_UPDATE_OUTSIDE_ATOMIC,
+        check: Check::Python(transactions::txn101_select_for_update_outside_atomic::check),
+    },
+    Rule {
+        meta: &transactions::txn102_network_call_in_atomic::NETWORK_CALL_IN_ATOMIC,
+        check: Check::Python(transactions::txn102_network_call_in_atomic::check),
+    },
 ];
 
 /// Finds a rule by code (any case) or kebab name.
@@ -123,14 +175,15 @@ mod tests {
         out
     }
 
+    /// Runs a docs code block. The fence's info string picks the kind: `python` (a module),
+    /// `python settings`, `python migration`, `django`/`html` (a template).
     fn run_block(info: &str, code: &str) -> crate::Report {
-        let kind = match info.split([' ', ',']).next().unwrap_or("") {
-            "django" | "html" | "htmldjango" => FileKind::Template,
-            _ => FileKind::Python,
-        };
-        let path = match kind {
-            FileKind::Template => "templates/example.html",
-            _ => "example/views.py",
+        let words: Vec<&str> = info.split([' ', ',']).collect();
+        let (kind, path) = match (words.first().copied().unwrap_or(""), words.get(1).copied()) {
+            ("django" | "html" | "htmldjango", _) => (FileKind::Template, "templates/example.html"),
+            (_, Some("settings")) => (FileKind::Settings, "example/settings.py"),
+            (_, Some("migration")) => (FileKind::Migration, "example/migrations/0002_example.py"),
+            _ => (FileKind::Python, "example/views.py"),
         };
         analyze(&Project::new(vec![SourceFile::new(path, code).with_kind(kind)]), &Options::default())
     }

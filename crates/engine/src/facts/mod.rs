@@ -1,8 +1,10 @@
 //! Facts extracted once per project or file, which rules then read: the model index (schema), the
 //! queryset flow through Python code (queries executed per loop iteration), and more as rules need.
 
+pub mod code;
 pub mod models;
 pub mod queries;
+pub mod settings;
 pub mod view;
 
 pub use models::{ModelId, ModelIndex};

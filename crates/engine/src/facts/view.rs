@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use rustpython_parser::ast::{Stmt, StmtFunctionDef};
 
+use super::code::CodeFacts;
 use super::models::ModelIndex;
+use super::settings::ProjectSettings;
 use crate::project::FileKind;
 use crate::python::ParsedPython;
 
@@ -23,6 +25,10 @@ pub struct ProjectView<'a> {
     pub models: ModelIndex,
     /// Module-level functions by name, for following querysets through helpers.
     pub functions: HashMap<&'a str, Vec<(usize, &'a StmtFunctionDef)>>,
+    /// Per file: imports, functions with their roles, calls with their context.
+    pub code: Vec<CodeFacts<'a>>,
+    /// The project's settings modules, evaluated.
+    pub settings: ProjectSettings,
 }
 
 impl<'a> ProjectView<'a> {
@@ -36,6 +42,8 @@ impl<'a> ProjectView<'a> {
                 }
             }
         }
-        ProjectView { files, models, functions }
+        let code = files.iter().map(|f| CodeFacts::build(f.parsed.body())).collect();
+        let settings = ProjectSettings::build(files);
+        ProjectView { files, models, functions, code, settings }
     }
 }

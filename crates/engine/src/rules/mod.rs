@@ -2,5 +2,12 @@
 //! documentation with [`declare_rule!`](crate::declare_rule) and exports a `check` function; the
 //! registry lists them all.
 
+pub mod asyncio;
+pub mod caching;
+pub mod celery;
 pub mod queries;
+pub mod security;
+pub mod support;
 pub mod syntax;
+pub mod time;
+pub mod transactions;

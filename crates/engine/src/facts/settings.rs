@@ -1,0 +1,558 @@
+//! Settings, evaluated statically: module-level assignments in the project's settings files, with
+//! `from .base import *` layering, augmented assignments, list and dict edits, environment reads
+//! (kept as *unknown*, with their default) and both branches of conditionals. Nothing is imported or
+//! executed.
+
+use std::collections::BTreeMap;
+
+use rustpython_parser::ast::{self, Constant, Expr, Operator, Stmt};
+
+use super::view::PyFile;
+use crate::project::FileKind;
+use crate::python::names::{dotted_name, keyword, last_segment, str_value};
+use crate::text::Span;
+
+/// A setting's value as far as static evaluation can tell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SValue {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<SValue>),
+    Dict(Vec<(SValue, SValue)>),
+    /// Read from the environment: the variable and the default used when it is unset.
+    Env {
+        var: String,
+        default: Option<Box<SValue>>,
+    },
+    /// Differs between the branches of a conditional.
+    Depends {
+        on: String,
+        options: Vec<SValue>,
+    },
+    /// Anything else (a call, a computation); the source text is kept for display.
+    Unknown(String),
+}
+
+impl SValue {
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            SValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            SValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// `d["key"]` for a dict value.
+    pub fn get(&self, key: &str) -> Option<&SValue> {
+        match self {
+            SValue::Dict(items) => items.iter().rev().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn is_known(&self) -> bool {
+        !matches!(self, SValue::Env { .. } | SValue::Depends { .. } | SValue::Unknown(_))
+    }
+
+    /// Every value this could be: the literal itself, each branch of a conditional, an
+    /// environment read's default.
+    pub fn possibilities(&self) -> Vec<&SValue> {
+        match self {
+            SValue::Depends { options, .. } => options.iter().flat_map(SValue::possibilities).collect(),
+            SValue::Env { default: Some(d), .. } => d.possibilities(),
+            other => vec![other],
+        }
+    }
+
+    /// Strings anywhere inside the value (list items, dict values).
+    pub fn strings(&self) -> Vec<&str> {
+        match self {
+            SValue::Str(s) => vec![s.as_str()],
+            SValue::List(items) => items.iter().flat_map(SValue::strings).collect(),
+            SValue::Dict(items) => items.iter().flat_map(|(_, v)| v.strings()).collect(),
+            SValue::Depends { options, .. } => options.iter().flat_map(SValue::strings).collect(),
+            SValue::Env { default: Some(d), .. } => d.strings(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A short rendering for messages and the settings view.
+    pub fn display(&self) -> String {
+        match self {
+            SValue::None => "None".into(),
+            SValue::Bool(b) => if *b { "True" } else { "False" }.into(),
+            SValue::Int(i) => i.to_string(),
+            SValue::Float(f) => f.to_string(),
+            SValue::Str(s) => format!("{s:?}"),
+            SValue::List(items) => format!("[{}]", items.iter().map(SValue::display).collect::<Vec<_>>().join(", ")),
+            SValue::Dict(items) => {
+                format!(
+                    "{{{}}}",
+                    items
+                        .iter()
+                        .map(|(k, v)| format!("{}: {}", k.display(), v.display()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+            SValue::Env { var, default: Some(d) } => format!("depends on environment ${var} (default {})", d.display()),
+            SValue::Env { var, default: None } => format!("depends on environment ${var}"),
+            SValue::Depends { on, .. } => format!("depends on {on}"),
+            SValue::Unknown(src) => format!("computed: {src}"),
+        }
+    }
+}
+
+/// Where a setting got its value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub value: SValue,
+    pub path: String,
+    pub span: Span,
+}
+
+/// The effective settings of one settings module (after its imports).
+#[derive(Clone, Debug, Default)]
+pub struct SettingsModule {
+    pub path: String,
+    pub values: BTreeMap<String, Setting>,
+}
+
+impl SettingsModule {
+    pub fn get(&self, name: &str) -> Option<&Setting> {
+        self.values.get(name)
+    }
+}
+
+/// All settings modules in the project, each evaluated with its `import *` chain.
+#[derive(Debug, Default)]
+pub struct ProjectSettings {
+    pub modules: Vec<SettingsModule>,
+}
+
+impl ProjectSettings {
+    pub fn build(files: &[PyFile]) -> ProjectSettings {
+        let settings: Vec<usize> =
+            files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::Settings).map(|(i, _)| i).collect();
+        let mut modules = Vec::new();
+        for &i in &settings {
+            let mut env = BTreeMap::new();
+            let mut stack = Vec::new();
+            evaluate_file(files, &settings, i, &mut env, &mut stack);
+            modules.push(SettingsModule { path: files[i].path.clone(), values: env });
+        }
+        ProjectSettings { modules }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+
+    /// The module that is most likely what production runs: one that no other settings module
+    /// imports (a leaf of the `import *` chain), preferring names like `production`/`prod`.
+    pub fn primary(&self) -> Option<&SettingsModule> {
+        let leaves: Vec<&SettingsModule> = self.modules.iter().collect();
+        leaves
+            .iter()
+            .find(|m| {
+                let name = m.path.rsplit('/').next().unwrap_or(&m.path);
+                name.starts_with("prod") || name.starts_with("production")
+            })
+            .or_else(|| leaves.iter().max_by_key(|m| m.values.len()))
+            .copied()
+    }
+
+    /// The value of a setting in any module (the primary one first).
+    pub fn lookup(&self, name: &str) -> Option<&Setting> {
+        self.primary().and_then(|m| m.get(name)).or_else(|| self.modules.iter().find_map(|m| m.get(name)))
+    }
+
+    /// `DATABASES[*]["ATOMIC_REQUESTS"]` is True in some module.
+    pub fn atomic_requests(&self) -> Option<&Setting> {
+        self.modules.iter().find_map(|m| {
+            let dbs = m.get("DATABASES")?;
+            match &dbs.value {
+                SValue::Dict(items) => items
+                    .iter()
+                    .any(|(_, db)| db.get("ATOMIC_REQUESTS").and_then(SValue::as_bool) == Some(true))
+                    .then_some(dbs),
+                _ => None,
+            }
+        })
+    }
+}
+
+fn module_name(path: &str) -> &str {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.strip_suffix(".py").unwrap_or(file)
+}
+
+fn evaluate_file(
+    files: &[PyFile],
+    settings: &[usize],
+    i: usize,
+    env: &mut BTreeMap<String, Setting>,
+    stack: &mut Vec<usize>,
+) {
+    if stack.contains(&i) || stack.len() > 8 {
+        return;
+    }
+    stack.push(i);
+    let f = &files[i];
+    let mut ev = Evaluator { files, settings, file: i, env, stack };
+    ev.block(f.parsed.body(), None);
+    stack.pop();
+}
+
+struct Evaluator<'e> {
+    files: &'e [PyFile],
+    settings: &'e [usize],
+    file: usize,
+    env: &'e mut BTreeMap<String, Setting>,
+    stack: &'e mut Vec<usize>,
+}
+
+impl Evaluator<'_> {
+    fn block(&mut self, body: &[Stmt], condition: Option<&str>) {
+        for s in body {
+            self.stmt(s, condition);
+        }
+    }
+
+    fn set(&mut self, name: &str, value: SValue, node: &impl ast::Ranged) {
+        let f = &self.files[self.file];
+        self.env.insert(name.to_string(), Setting { value, path: f.path.clone(), span: f.parsed.span_of(node) });
+    }
+
+    fn stmt(&mut self, s: &Stmt, condition: Option<&str>) {
+        match s {
+            Stmt::ImportFrom(i) if i.names.iter().any(|a| a.name.as_str() == "*") => {
+                // `from .base import *`: evaluate that settings module into this one first.
+                let module = i.module.as_deref().unwrap_or("");
+                let last = module.rsplit('.').next().unwrap_or(module);
+                if let Some(&j) =
+                    self.settings.iter().find(|&&j| j != self.file && module_name(&self.files[j].path) == last)
+                {
+                    evaluate_file(self.files, self.settings, j, self.env, self.stack);
+                }
+            }
+            Stmt::Assign(a) => {
+                let value = self.eval(&a.value);
+                for t in &a.targets {
+                    match t {
+                        Expr::Name(n) if is_setting_name(&n.id) => self.set(n.id.as_str(), value.clone(), s),
+                        Expr::Subscript(sub) => self.item_assign(sub, value.clone(), s),
+                        _ => {}
+                    }
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let (Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
+                    if is_setting_name(&n.id) {
+                        let value = self.eval(v);
+                        self.set(n.id.as_str(), value, s);
+                    }
+                }
+            }
+            Stmt::AugAssign(a) => {
+                if let Expr::Name(n) = &*a.target {
+                    if let Some(current) = self.env.get(n.id.as_str()).map(|x| x.value.clone()) {
+                        let add = self.eval(&a.value);
+                        let value = match (a.op, current, add) {
+                            (Operator::Add, SValue::List(mut l), SValue::List(r)) => {
+                                l.extend(r);
+                                SValue::List(l)
+                            }
+                            (Operator::Add, SValue::Int(l), SValue::Int(r)) => SValue::Int(l.saturating_add(r)),
+                            (Operator::Add, SValue::Str(l), SValue::Str(r)) => SValue::Str(l + &r),
+                            (_, _, _) => SValue::Unknown(self.files[self.file].parsed.source_of(s).to_string()),
+                        };
+                        self.set(n.id.as_str(), value, s);
+                    }
+                }
+            }
+            Stmt::Expr(e) => self.mutation(&e.value, s),
+            Stmt::If(i) => {
+                let cond = self.files[self.file].parsed.source_of(&*i.test).to_string();
+                let before = self.env.clone();
+                self.block(&i.body, Some(&cond));
+                let after_body = std::mem::replace(self.env, before);
+                self.block(&i.orelse, Some(&cond));
+                let after_else = std::mem::take(self.env);
+                *self.env = merge(after_body, after_else, &cond);
+            }
+            Stmt::Try(t) => {
+                self.block(&t.body, condition);
+                self.block(&t.orelse, condition);
+                self.block(&t.finalbody, condition);
+            }
+            Stmt::With(w) => self.block(&w.body, condition),
+            _ => {}
+        }
+    }
+
+    /// `X["key"] = v` and `X["a"]["b"] = v` on a dict setting.
+    fn item_assign(&mut self, sub: &ast::ExprSubscript, value: SValue, s: &Stmt) {
+        let mut keys = Vec::new();
+        let mut base: &Expr = &Expr::Subscript(sub.clone());
+        while let Expr::Subscript(x) = base {
+            keys.push(str_value(&x.slice).map(str::to_string));
+            base = &x.value;
+        }
+        keys.reverse();
+        let Expr::Name(n) = base else { return };
+        let Some(mut current) = self.env.get(n.id.as_str()).map(|x| x.value.clone()) else { return };
+        if keys.iter().any(Option::is_none) {
+            return;
+        }
+        let keys: Vec<String> = keys.into_iter().flatten().collect();
+        set_path(&mut current, &keys, value);
+        self.set(n.id.as_str(), current, s);
+    }
+
+    /// `MIDDLEWARE.append(...)`, `.insert`, `.remove`, `.extend`, `DATABASES.update({...})`.
+    fn mutation(&mut self, e: &Expr, s: &Stmt) {
+        let Expr::Call(c) = e else { return };
+        let Expr::Attribute(a) = c.func.as_ref() else { return };
+        let Expr::Name(n) = a.value.as_ref() else { return };
+        let Some(current) = self.env.get(n.id.as_str()).map(|x| x.value.clone()) else { return };
+        let args: Vec<SValue> = c.args.iter().map(|x| self.eval(x)).collect();
+        let value = match (a.attr.as_str(), current, args.as_slice()) {
+            ("append", SValue::List(mut l), [v]) => {
+                l.push(v.clone());
+                SValue::List(l)
+            }
+            ("extend", SValue::List(mut l), [SValue::List(r)]) => {
+                l.extend(r.iter().cloned());
+                SValue::List(l)
+            }
+            ("insert", SValue::List(mut l), [SValue::Int(i), v]) => {
+                let at =
+                    if *i < 0 { l.len().saturating_sub(i.unsigned_abs() as usize) } else { (*i as usize).min(l.len()) };
+                l.insert(at, v.clone());
+                SValue::List(l)
+            }
+            ("remove", SValue::List(mut l), [v]) => {
+                if let Some(p) = l.iter().position(|x| x == v) {
+                    l.remove(p);
+                }
+                SValue::List(l)
+            }
+            ("update", SValue::Dict(mut d), [SValue::Dict(r)]) => {
+                for (k, v) in r {
+                    d.retain(|(x, _)| x != k);
+                    d.push((k.clone(), v.clone()));
+                }
+                SValue::Dict(d)
+            }
+            _ => return,
+        };
+        self.set(n.id.as_str(), value, s);
+    }
+
+    fn eval(&self, e: &Expr) -> SValue {
+        let src = || self.files[self.file].parsed.source_of(e).to_string();
+        match e {
+            Expr::Constant(c) => match &c.value {
+                Constant::None => SValue::None,
+                Constant::Bool(b) => SValue::Bool(*b),
+                Constant::Str(s) => SValue::Str(s.clone()),
+                Constant::Int(i) => i.to_string().parse().map(SValue::Int).unwrap_or_else(|_| SValue::Unknown(src())),
+                Constant::Float(f) => SValue::Float(*f),
+                _ => SValue::Unknown(src()),
+            },
+            Expr::List(l) => SValue::List(l.elts.iter().map(|x| self.eval(x)).collect()),
+            Expr::Tuple(t) => SValue::List(t.elts.iter().map(|x| self.eval(x)).collect()),
+            Expr::Set(t) => SValue::List(t.elts.iter().map(|x| self.eval(x)).collect()),
+            Expr::Dict(d) => SValue::Dict(
+                d.keys
+                    .iter()
+                    .zip(&d.values)
+                    .filter_map(|(k, v)| k.as_ref().map(|k| (self.eval(k), self.eval(v))))
+                    .collect(),
+            ),
+            Expr::Name(n) => match self.env.get(n.id.as_str()) {
+                Some(s) => s.value.clone(),
+                None => SValue::Unknown(src()),
+            },
+            Expr::BinOp(b) if b.op == Operator::Add => match (self.eval(&b.left), self.eval(&b.right)) {
+                (SValue::List(mut l), SValue::List(r)) => {
+                    l.extend(r);
+                    SValue::List(l)
+                }
+                (SValue::Str(l), SValue::Str(r)) => SValue::Str(l + &r),
+                (SValue::Int(l), SValue::Int(r)) => SValue::Int(l.saturating_add(r)),
+                _ => SValue::Unknown(src()),
+            },
+            Expr::BinOp(b) if b.op == Operator::Mult => match (self.eval(&b.left), self.eval(&b.right)) {
+                (SValue::Int(l), SValue::Int(r)) => SValue::Int(l.saturating_mul(r)),
+                _ => SValue::Unknown(src()),
+            },
+            Expr::Call(c) => self.call(c).unwrap_or_else(|| SValue::Unknown(src())),
+            Expr::Subscript(s) => {
+                // `os.environ["X"]`
+                if dotted_name(&s.value).as_deref() == Some("os.environ") {
+                    if let Some(var) = str_value(&s.slice) {
+                        return SValue::Env { var: var.to_string(), default: None };
+                    }
+                }
+                SValue::Unknown(src())
+            }
+            _ => SValue::Unknown(src()),
+        }
+    }
+
+    /// Environment reads: `os.environ.get`, `os.getenv`, django-environ `env(...)`/`env.bool(...)`,
+    /// python-decouple `config(...)`; and `dict(...)`.
+    fn call(&self, c: &ast::ExprCall) -> Option<SValue> {
+        let name = dotted_name(&c.func)?;
+        let var = || c.args.first().and_then(str_value).map(str::to_string);
+        let default_arg = |pos: usize| -> Option<Box<SValue>> {
+            c.args.get(pos).or_else(|| keyword(c, "default")).map(|d| Box::new(self.eval(d)))
+        };
+        match name.as_str() {
+            "os.environ.get" | "os.getenv" | "environ.get" | "getenv" => {
+                Some(SValue::Env { var: var()?, default: default_arg(1) })
+            }
+            "dict" if c.args.is_empty() => Some(SValue::Dict(
+                c.keywords
+                    .iter()
+                    .filter_map(|k| k.arg.as_ref().map(|a| (SValue::Str(a.to_string()), self.eval(&k.value))))
+                    .collect(),
+            )),
+            _ => {
+                let last = last_segment(&c.func)?;
+                let base = match c.func.as_ref() {
+                    Expr::Attribute(a) => dotted_name(&a.value),
+                    _ => None,
+                };
+                let is_environ = |b: &str| b == "env" || b.ends_with(".env") || b == "environ.Env";
+                match (base.as_deref(), last) {
+                    // django-environ: env("X"), env.bool("X", default=...), env.str/int/list/db/cache/url/json
+                    (None, "env") | (None, "config") => Some(SValue::Env {
+                        var: var()?,
+                        default: keyword(c, "default").map(|d| Box::new(self.eval(d))),
+                    }),
+                    (
+                        Some(b),
+                        "bool" | "str" | "int" | "float" | "list" | "tuple" | "dict" | "json" | "url" | "path" | "db"
+                        | "db_url" | "cache" | "cache_url" | "email" | "email_url" | "search_url",
+                    ) if is_environ(b) => Some(SValue::Env {
+                        var: var().unwrap_or_else(|| "DATABASE_URL".into()),
+                        default: keyword(c, "default").map(|d| Box::new(self.eval(d))),
+                    }),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+fn is_setting_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn set_path(value: &mut SValue, keys: &[String], new: SValue) {
+    let Some((first, rest)) = keys.split_first() else {
+        *value = new;
+        return;
+    };
+    if !matches!(value, SValue::Dict(_)) {
+        *value = SValue::Dict(Vec::new());
+    }
+    let SValue::Dict(items) = value else { return };
+    let key = SValue::Str(first.clone());
+    match items.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, v)) => set_path(v, rest, new),
+        None => {
+            let mut v = SValue::Dict(Vec::new());
+            set_path(&mut v, rest, new);
+            items.push((key, v));
+        }
+    }
+}
+
+/// After a conditional: equal values stay, different ones become "depends on <condition>".
+fn merge(a: BTreeMap<String, Setting>, mut b: BTreeMap<String, Setting>, condition: &str) -> BTreeMap<String, Setting> {
+    let mut out = BTreeMap::new();
+    for (k, sa) in a {
+        match b.remove(&k) {
+            Some(sb) if sb.value == sa.value => {
+                out.insert(k, sa);
+            }
+            Some(sb) => {
+                let value = SValue::Depends { on: condition.to_string(), options: vec![sa.value.clone(), sb.value] };
+                out.insert(k, Setting { value, ..sa });
+            }
+            None => {
+                // Set in one branch only: it depends on the condition whether it is set at all.
+                out.insert(k, sa);
+            }
+        }
+    }
+    out.extend(b);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::parse_python;
+
+    fn file(path: &str, src: &str) -> PyFile {
+        PyFile {
+            path: path.into(),
+            text: src.into(),
+            kind: FileKind::Settings,
+            parsed: parse_python(path, src).expect("parses"),
+        }
+    }
+
+    #[test]
+    fn evaluates_layers_edits_environment_and_branches() {
+        let base = r#"
+import os
+DEBUG = False
+MIDDLEWARE = ["a", "b"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": os.environ.get("DB_NAME", "app")}}
+SECRET_KEY = os.environ["SECRET_KEY"]
+"#;
+        let prod = r#"
+from .base import *
+MIDDLEWARE += ["c"]
+MIDDLEWARE.insert(0, "z")
+MIDDLEWARE.remove("a")
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if os.environ.get("STAGING"):
+    DEBUG = True
+USE_TZ = env.bool("USE_TZ", default=True)
+"#;
+        let files = vec![file("proj/settings/base.py", base), file("proj/settings/production.py", prod)];
+        let s = ProjectSettings::build(&files);
+        let m = s.primary().expect("primary");
+        assert_eq!(m.path, "proj/settings/production.py");
+        assert_eq!(
+            m.get("MIDDLEWARE").map(|x| x.value.clone()),
+            Some(SValue::List(vec![SValue::Str("z".into()), SValue::Str("b".into()), SValue::Str("c".into())]))
+        );
+        assert!(s.atomic_requests().is_some());
+        assert!(matches!(m.get("DEBUG").map(|x| &x.value), Some(SValue::Depends { .. })), "{:?}", m.get("DEBUG"));
+        assert_eq!(m.get("SECRET_KEY").map(|x| x.value.display()), Some("depends on environment $SECRET_KEY".into()));
+        assert_eq!(
+            m.get("USE_TZ").map(|x| x.value.display()),
+            Some("depends on environment $USE_TZ (default True)".into())
+        );
+        assert_eq!(m.get("MIDDLEWARE").map(|x| x.path.as_str()), Some("proj/settings/production.py"));
+        assert_eq!(m.get("SECRET_KEY").map(|x| x.path.as_str()), Some("proj/settings/base.py"));
+    }
+}
