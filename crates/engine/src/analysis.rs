@@ -53,9 +53,13 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     for i in 0..py_files.len() {
         let queries = queries::extract(&view, i);
         let ctx = PyContext { view: &view, file: i, queries: &queries };
+        // Test code does not serve production traffic: only its syntax is checked.
+        let test_file = ctx.is_test_file();
         for rule in RULES {
             let Check::Python(check) = rule.check else { continue };
-            if !options.rule_enabled(rule.meta.code, rule.meta.name) {
+            if !options.rule_enabled(rule.meta.code, rule.meta.name)
+                || (test_file && rule.meta.category != Category::Syntax)
+            {
                 continue;
             }
             ran.insert(rule.meta.category);
@@ -116,9 +120,13 @@ impl<'v, 'a> PyContext<'v, 'a> {
         let name = p.rsplit('/').next().unwrap_or(p);
         p.contains("/tests/")
             || p.starts_with("tests/")
+            || p.contains("/test/")
             || name.starts_with("test_")
+            || name.ends_with("_tests.py")
+            || name.ends_with("_test.py")
             || name == "tests.py"
             || name == "conftest.py"
+            || name == "factories.py"
     }
 
     pub fn path(&self) -> &str {

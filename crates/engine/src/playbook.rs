@@ -17,10 +17,72 @@ pub static SECTIONS: &[Section] = &[
         markdown: include_str!("../playbook/review-checklist.md"),
     },
     Section {
+        slug: "runtime-envelope",
+        title: "The runtime envelope",
+        markdown: include_str!("../playbook/runtime-envelope.md"),
+    },
+    Section {
         slug: "n-plus-one",
         title: "Killing N+1 queries and keeping a query budget",
         markdown: include_str!("../playbook/n-plus-one.md"),
     },
+    Section {
+        slug: "templates",
+        title: "Templates that stay fast",
+        markdown: include_str!("../playbook/templates.md"),
+    },
+    Section {
+        slug: "online-migrations",
+        title: "Online migrations on PostgreSQL",
+        markdown: include_str!("../playbook/online-migrations.md"),
+    },
+    Section {
+        slug: "caching",
+        title: "Caching that survives traffic surges",
+        markdown: include_str!("../playbook/caching.md"),
+    },
+    Section {
+        slug: "async-discipline",
+        title: "Async discipline",
+        markdown: include_str!("../playbook/async-discipline.md"),
+    },
+    Section {
+        slug: "celery-reliability",
+        title: "Celery reliability",
+        markdown: include_str!("../playbook/celery-reliability.md"),
+    },
+    Section {
+        slug: "transactions",
+        title: "Transactions: short, local, and honest",
+        markdown: include_str!("../playbook/transactions.md"),
+    },
+    Section {
+        slug: "time-and-locale",
+        title: "Time and locale hardening",
+        markdown: include_str!("../playbook/time-and-locale.md"),
+    },
+    Section {
+        slug: "side-effects",
+        title: "Explicit side effects",
+        markdown: include_str!("../playbook/side-effects.md"),
+    },
+    Section {
+        slug: "static-and-media",
+        title: "Static and media at scale",
+        markdown: include_str!("../playbook/static-and-media.md"),
+    },
+    Section { slug: "observability", title: "Observability", markdown: include_str!("../playbook/observability.md") },
+    Section {
+        slug: "security-hardening",
+        title: "Security hardening",
+        markdown: include_str!("../playbook/security-hardening.md"),
+    },
+    Section {
+        slug: "replicas",
+        title: "Replicas and read-after-write consistency",
+        markdown: include_str!("../playbook/replicas.md"),
+    },
+    Section { slug: "runbooks", title: "Runbooks", markdown: include_str!("../playbook/runbooks.md") },
 ];
 
 pub fn section(slug: &str) -> Option<&'static Section> {

@@ -42,6 +42,10 @@ pub static RULES: &[Rule] = &[
         check: Check::Python(celery::cel102_unbounded_retry::check),
     },
     Rule {
+        meta: &celery::cel103_model_instance_task_argument::MODEL_INSTANCE_TASK_ARGUMENT,
+        check: Check::Python(celery::cel103_model_instance_task_argument::check),
+    },
+    Rule {
         meta: &queries::qry101_fk_access_in_loop::FK_ACCESS_IN_LOOP,
         check: Check::Python(queries::qry101_fk_access_in_loop::check),
     },
@@ -52,6 +56,30 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &queries::qry103_related_query_in_loop::RELATED_QUERY_IN_LOOP,
         check: Check::Python(queries::qry103_related_query_in_loop::check),
+    },
+    Rule {
+        meta: &queries::qry104_query_in_loop::QUERY_IN_LOOP,
+        check: Check::Python(queries::qry104_query_in_loop::check),
+    },
+    Rule {
+        meta: &queries::qry105_unbounded_queryset::UNBOUNDED_QUERYSET,
+        check: Check::Python(queries::qry105_unbounded_queryset::check),
+    },
+    Rule {
+        meta: &queries::qry106_len_queryset::LEN_QUERYSET,
+        check: Check::Python(queries::qry106_len_queryset::check),
+    },
+    Rule {
+        meta: &queries::qry107_queryset_truthiness::QUERYSET_TRUTHINESS,
+        check: Check::Python(queries::qry107_queryset_truthiness::check),
+    },
+    Rule {
+        meta: &queries::qry108_iteration_without_iterator::ITERATION_WITHOUT_ITERATOR,
+        check: Check::Python(queries::qry108_iteration_without_iterator::check),
+    },
+    Rule {
+        meta: &queries::qry111_deferred_field_in_loop::DEFERRED_FIELD_IN_LOOP,
+        check: Check::Python(queries::qry111_deferred_field_in_loop::check),
     },
     Rule {
         meta: &security::sec101_sql_injection::SQL_INJECTION,
@@ -86,6 +114,14 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &transactions::txn102_network_call_in_atomic::NETWORK_CALL_IN_ATOMIC,
         check: Check::Python(transactions::txn102_network_call_in_atomic::check),
+    },
+    Rule {
+        meta: &transactions::txn103_save_loop_in_transaction::SAVE_LOOP_IN_TRANSACTION,
+        check: Check::Python(transactions::txn103_save_loop_in_transaction::check),
+    },
+    Rule {
+        meta: &transactions::txn104_lost_update::LOST_UPDATE,
+        check: Check::Python(transactions::txn104_lost_update::check),
     },
 ];
 

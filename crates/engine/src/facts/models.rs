@@ -47,6 +47,8 @@ pub struct Field {
     pub class_name: String,
     pub relation: Option<Relation>,
     pub null: bool,
+    /// `auto_now` or `auto_now_add`: Django sets the value itself on save.
+    pub auto_now: bool,
     /// The model that declares the field (differs from the owner for inherited fields).
     pub declared_in: ModelId,
     pub span: Span,
@@ -186,6 +188,8 @@ impl ModelIndex {
             raw_fields.push(fields);
         }
 
+        migration_models(files, &mut index, &mut raw_fields);
+
         // Resolve relation targets now that every model has an id.
         for (id, raw) in raw_fields.iter().enumerate() {
             let resolved: Vec<Field> = raw
@@ -199,6 +203,7 @@ impl ModelIndex {
                         related_name: related_name.clone(),
                     }),
                     null: rf.null,
+                    auto_now: rf.auto_now,
                     declared_in: id,
                     span: rf.span,
                 })
@@ -502,6 +507,7 @@ struct RawField {
     class_name: String,
     relation: Option<(RelationKind, String, Option<String>)>,
     null: bool,
+    auto_now: bool,
     span: Span,
 }
 
@@ -546,19 +552,133 @@ fn read_body(def: &ast::StmtClassDef, parsed: &crate::python::ParsedPython) -> (
         };
         let Some(Expr::Name(target)) = targets.first().copied() else { continue };
         let name = target.id.to_string();
-        if let Some((call, class_name)) = field_call(value) {
-            let relation = relation_kind(&class_name).and_then(|kind| {
-                let reference = call.args.first().or_else(|| keyword(call, "to")).and_then(reference_text)?;
-                let related_name = keyword(call, "related_name").and_then(str_value).map(str::to_string);
-                Some((kind, reference, related_name))
-            });
-            let null = keyword(call, "null").and_then(bool_value) == Some(true);
-            fields.push(RawField { name, class_name, relation, null, span: parsed.span_of(target) });
+        if let Some(field) = raw_field(name.clone(), value, parsed.span_of(target)) {
+            fields.push(field);
         } else if is_manager(value) && !managers.contains(&name) {
             managers.push(name);
         }
     }
     (fields, managers)
+}
+
+/// A field from its declaration (`models.ForeignKey("Author", related_name="books")`).
+fn raw_field(name: String, value: &Expr, span: Span) -> Option<RawField> {
+    let (call, class_name) = field_call(value)?;
+    let relation = relation_kind(&class_name).and_then(|kind| {
+        let reference = call.args.first().or_else(|| keyword(call, "to")).and_then(reference_text)?;
+        let related_name = keyword(call, "related_name").and_then(str_value).map(str::to_string);
+        Some((kind, reference, related_name))
+    });
+    let null = keyword(call, "null").and_then(bool_value) == Some(true);
+    let auto_now = ["auto_now", "auto_now_add"].iter().any(|k| keyword(call, k).and_then(bool_value) == Some(true));
+    Some(RawField { name, class_name, relation, null, auto_now, span })
+}
+
+/// Models known only from migrations (`CreateModel`, then `AddField`), for inputs that contain
+/// migrations but not the models module. A model defined in Python always wins.
+fn migration_models(files: &[PyFile], index: &mut ModelIndex, raw_fields: &mut Vec<Vec<RawField>>) {
+    use crate::python::walk::{walk_body, walk_expr, Visitor};
+    struct Ops<'a>(Vec<&'a ast::ExprCall>);
+    impl<'a> Visitor<'a> for Ops<'a> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            if let Expr::Call(c) = e {
+                if matches!(last_segment(&c.func), Some("CreateModel" | "AddField" | "get_model")) {
+                    self.0.push(c);
+                }
+            }
+            walk_expr(self, e);
+        }
+    }
+    let first_defined = index.models.len();
+    for f in files.iter().filter(|f| f.kind == crate::project::FileKind::Migration) {
+        let app = app_label_from_path(&f.path);
+        let mut ops = Ops(Vec::new());
+        walk_body(&mut ops, f.parsed.body());
+        for c in ops.0 {
+            let arg = |pos: usize, kw: &str| c.args.get(pos).or_else(|| keyword(c, kw));
+            if last_segment(&c.func) == Some("get_model") {
+                // `apps.get_model("shop", "Order")` in a data migration names a model even when neither
+                // its class nor its CreateModel is in the input: known to exist, fields unknown.
+                let (Some(app_label), Some(name)) =
+                    (c.args.first().and_then(str_value), c.args.get(1).and_then(str_value))
+                else {
+                    continue;
+                };
+                // Only when no model of that name is defined anywhere: app labels from paths do not
+                // always match `Meta.app_label`, and a real model must never be shadowed.
+                if index.models.iter().any(|m| m.name == name) {
+                    continue;
+                }
+                let id = index.models.len();
+                index.models.push(Model {
+                    name: name.to_string(),
+                    app_label: app_label.to_string(),
+                    path: f.path.clone(),
+                    span: f.parsed.span_of(c),
+                    is_abstract: false,
+                    db_table: None,
+                    fields: Vec::new(),
+                    managers: vec!["objects".to_string()],
+                    reverse: Vec::new(),
+                    bases: Vec::new(),
+                });
+                index.by_name.entry(name.to_string()).or_default().push(id);
+                raw_fields.push(Vec::new());
+                continue;
+            }
+            if last_segment(&c.func) == Some("CreateModel") {
+                let Some(name) = arg(0, "name").and_then(str_value) else { continue };
+                if index.models.iter().any(|m| m.name == name) {
+                    continue;
+                }
+                let mut fields = Vec::new();
+                if let Some(Expr::List(l)) = arg(1, "fields") {
+                    for item in &l.elts {
+                        let Expr::Tuple(t) = item else { continue };
+                        let (Some(fname), Some(value)) = (t.elts.first().and_then(str_value), t.elts.get(1)) else {
+                            continue;
+                        };
+                        fields.extend(raw_field(fname.to_string(), value, f.parsed.span_of(item)));
+                    }
+                }
+                let db_table = match arg(2, "options") {
+                    Some(Expr::Dict(d)) => d.keys.iter().zip(&d.values).find_map(|(k, v)| {
+                        (k.as_ref().and_then(str_value) == Some("db_table"))
+                            .then(|| str_value(v).map(str::to_string))
+                            .flatten()
+                    }),
+                    _ => None,
+                };
+                let id = index.models.len();
+                index.models.push(Model {
+                    name: name.to_string(),
+                    app_label: app.clone(),
+                    path: f.path.clone(),
+                    span: f.parsed.span_of(c),
+                    is_abstract: false,
+                    db_table,
+                    fields: Vec::new(),
+                    managers: vec!["objects".to_string()],
+                    reverse: Vec::new(),
+                    bases: Vec::new(),
+                });
+                index.by_name.entry(name.to_string()).or_default().push(id);
+                raw_fields.push(fields);
+            } else {
+                let (Some(model), Some(fname), Some(value)) =
+                    (arg(0, "model_name").and_then(str_value), arg(1, "name").and_then(str_value), arg(2, "field"))
+                else {
+                    continue;
+                };
+                let target = (first_defined..index.models.len())
+                    .find(|&i| index.models[i].name.eq_ignore_ascii_case(model) && index.models[i].app_label == app);
+                if let (Some(id), Some(field)) = (target, raw_field(fname.to_string(), value, f.parsed.span_of(c))) {
+                    raw_fields[id].retain(|x| x.name != field.name);
+                    raw_fields[id].push(field);
+                }
+            }
+        }
+    }
 }
 
 /// The model reference a relation field names: a string, a class name, or the user-model setting.

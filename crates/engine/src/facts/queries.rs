@@ -49,6 +49,16 @@ pub struct LoopInfo {
     pub span: Span,
     /// Source of the iterable, e.g. `books` or `Book.objects.all()`.
     pub iter_text: String,
+    pub kind: LoopKind,
+    /// Names the loop binds (`x` in `for x in xs`).
+    pub targets: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoopKind {
+    For,
+    Comprehension,
+    While,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +68,8 @@ pub enum AccessKind {
     /// `obj.rel.<method>()` on a related manager. `cacheable` when the method would be served from a
     /// `prefetch_related` cache (`all`, `count`, `exists`); others always query.
     Manager { method: String, cacheable: bool },
+    /// `obj.field` for a field left out by `.only()` or named in `.defer()`.
+    Deferred { field: String },
 }
 
 /// A query that runs once per loop iteration because of a relation access.
@@ -91,10 +103,106 @@ pub struct LoopQuery {
     pub confidence: Confidence,
 }
 
+/// How a queryset's rows were pulled into memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Materialize {
+    /// A `for` loop or a comprehension.
+    Loop,
+    /// `list()`, `tuple()`, `sorted()`.
+    List,
+    /// `len()`.
+    Len,
+}
+
+/// A queryset evaluated in full at this point.
+#[derive(Clone, Debug)]
+pub struct Materialized {
+    pub how: Materialize,
+    pub range: TextRange,
+    pub span: Span,
+    pub text: String,
+    pub model: ModelId,
+    pub shape: Shape,
+    pub values: bool,
+    pub origin: Rc<Origin>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeKind {
+    Len,
+    Truthiness,
+}
+
+/// `len(qs)` or `if qs:` on a queryset bound to a name or written inline.
+#[derive(Clone, Debug)]
+pub struct SizeCheck {
+    pub kind: SizeKind,
+    pub range: TextRange,
+    pub span: Span,
+    pub text: String,
+    /// The queryset's variable, when it is one.
+    pub var: Option<String>,
+    pub model: ModelId,
+}
+
+/// A single-row or aggregate query (`.get()`, `.first()`, `.count()`, ...) run on every iteration.
+#[derive(Clone, Debug)]
+pub struct LoopCall {
+    pub range: TextRange,
+    pub span: Span,
+    pub text: String,
+    pub method: String,
+    pub model: ModelId,
+    pub loop_info: Rc<LoopInfo>,
+    /// Whether the query depends on the loop's variables (else it is the same query each time).
+    pub uses_loop_var: bool,
+}
+
+/// A model instance passed to `.delay()`/`.apply_async()`.
+#[derive(Clone, Debug)]
+pub struct TaskArg {
+    pub span: Span,
+    pub text: String,
+    pub model: ModelId,
+    pub call_text: String,
+}
+
+/// `obj.save()` on each row of a queryset loop.
+#[derive(Clone, Debug)]
+pub struct SaveInLoop {
+    pub range: TextRange,
+    pub span: Span,
+    pub text: String,
+    pub var: String,
+    pub model: ModelId,
+    pub loop_info: Rc<LoopInfo>,
+    pub shape: Shape,
+    pub origin: Rc<Origin>,
+}
+
+/// `obj.field += n` (or `obj.field = obj.field + n`) on a model instance.
+#[derive(Clone, Debug)]
+pub struct ReadModifyWrite {
+    pub range: TextRange,
+    pub span: Span,
+    pub text: String,
+    pub var: String,
+    pub field: String,
+    pub model: ModelId,
+    /// The row was read with `select_for_update()`.
+    pub locked: bool,
+}
+
 /// Facts for one file.
 #[derive(Debug, Default)]
 pub struct QueryFacts {
     pub loop_queries: Vec<LoopQuery>,
+    pub materialized: Vec<Materialized>,
+    pub size_checks: Vec<SizeCheck>,
+    pub loop_calls: Vec<LoopCall>,
+    pub task_args: Vec<TaskArg>,
+    pub saves_in_loops: Vec<SaveInLoop>,
+    pub read_modify_writes: Vec<ReadModifyWrite>,
 }
 
 /// Runs the interpreter over every function, method and the module body of one file.
@@ -105,7 +213,9 @@ pub fn extract(view: &ProjectView<'_>, file: usize) -> QueryFacts {
     let aliases = import_aliases(f.parsed.body());
     let mut interp = Interp::new(&shared, file, &aliases, &mut sink, 0);
     interp.module(f.parsed.body());
-    QueryFacts { loop_queries: sink.out }
+    let mut facts = sink.facts;
+    facts.loop_queries = sink.out;
+    facts
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,6 +232,25 @@ struct Root {
     /// False when what the rows already carry is unknown: `self` in a model method and parameters
     /// typed as a model may come from a caller that prefetched. Such roots produce no facts.
     certain: bool,
+    shape: Shape,
+}
+
+/// What narrows or changes the rows a queryset returns.
+#[derive(Clone, Debug, Default)]
+pub struct Shape {
+    /// Lookups passed to `filter`/`exclude`/`get` (`author__name`, `pk`).
+    pub filters: Vec<String>,
+    /// Whether any `filter`/`exclude`/`none`/set operation narrowed the rows.
+    pub filtered: bool,
+    pub sliced: bool,
+    pub iterator: bool,
+    /// `select_for_update()` was applied.
+    pub locked: bool,
+    /// Already pulled into a Python list (`list(qs)`).
+    pub evaluated: bool,
+    /// Fields named in `.only()`, if it was called.
+    pub only: Option<Vec<String>>,
+    pub defer: Vec<String>,
 }
 
 impl Root {
@@ -141,6 +270,7 @@ impl Root {
             origin: origin.unwrap_or_else(|| self.origin.clone()),
             confidence: self.confidence,
             certain: self.certain,
+            shape: self.shape.clone(),
         }
     }
 }
@@ -239,6 +369,22 @@ const CHAIN_METHODS: &[&str] = &[
 ];
 /// Methods that return one instance.
 const INSTANCE_METHODS: &[&str] = &["get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast"];
+/// Queryset methods that run one small query: reported when they run on every loop iteration.
+const LOOP_CALL_METHODS: &[&str] = &[
+    "get",
+    "first",
+    "last",
+    "earliest",
+    "latest",
+    "count",
+    "exists",
+    "aggregate",
+    "get_or_create",
+    "update_or_create",
+    "in_bulk",
+    "contains",
+];
+
 /// Manager methods served from a `prefetch_related` cache.
 const CACHEABLE_METHODS: &[&str] = &["all", "count", "exists"];
 /// Manager methods that always run a new query.
@@ -271,6 +417,8 @@ const QUERYING_METHODS: &[&str] = &[
 struct Sink {
     out: Vec<LoopQuery>,
     seen: HashMap<(usize, String, String), usize>,
+    /// Everything but the loop queries (which are deduplicated through `seen`).
+    facts: QueryFacts,
 }
 
 struct Shared<'v, 'a> {
@@ -393,6 +541,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             confidence: Confidence::High,
             // What the caller fetched is unknown.
             certain: false,
+            shape: Shape::default(),
         });
         Value::Instance(Inst {
             model,
@@ -432,6 +581,13 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             }
             Stmt::Assign(a) => {
                 let v = self.eval(&a.value);
+                // `obj.n = obj.n + 1` is a read-modify-write too.
+                if let (Expr::BinOp(b), [target]) = (a.value.as_ref(), a.targets.as_slice()) {
+                    let same = |e: &Expr| self.parsed().source_of(e) == self.parsed().source_of(target);
+                    if matches!(b.op, ast::Operator::Add | ast::Operator::Sub) && (same(&b.left) || same(&b.right)) {
+                        self.read_modify_write(target, stmt);
+                    }
+                }
                 for t in &a.targets {
                     self.bind(t, v.clone(), &a.value);
                 }
@@ -445,18 +601,20 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             Stmt::AugAssign(a) => {
                 self.eval(&a.value);
                 self.eval(&a.target);
+                self.read_modify_write(&a.target, stmt);
             }
             Stmt::For(f) => self.for_loop(stmt, &f.target, &f.iter, &f.body, &f.orelse),
             Stmt::AsyncFor(f) => self.for_loop(stmt, &f.target, &f.iter, &f.body, &f.orelse),
             Stmt::While(w) => {
                 self.eval(&w.test);
-                let info = self.loop_info(w.range.start(), w.test.range().end(), &w.test);
+                let info = self.loop_info(w.range.start(), w.test.range().end(), &w.test, LoopKind::While, None);
                 self.loops.push(info);
                 self.block(&w.body);
                 self.loops.pop();
                 self.block(&w.orelse);
             }
             Stmt::If(i) => {
+                self.truthiness(&i.test);
                 self.eval(&i.test);
                 let before = self.env.clone();
                 self.block(&i.body);
@@ -569,17 +727,31 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
     }
 
-    fn loop_info(&self, start: ast::text_size::TextSize, end: ast::text_size::TextSize, iter: &Expr) -> Rc<LoopInfo> {
+    fn loop_info(
+        &self,
+        start: ast::text_size::TextSize,
+        end: ast::text_size::TextSize,
+        iter: &Expr,
+        kind: LoopKind,
+        target: Option<&Expr>,
+    ) -> Rc<LoopInfo> {
         let parsed = self.parsed();
+        let mut targets = Vec::new();
+        if let Some(t) = target {
+            crate::python::names::target_names(t, &mut targets);
+        }
         Rc::new(LoopInfo {
             span: parsed.span(TextRange::new(start, end.max(start))),
             iter_text: parsed.source_of(iter).to_string(),
+            kind,
+            targets,
         })
     }
 
     fn for_loop(&mut self, stmt: &Stmt, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) {
         let iterable = self.eval(iter);
-        let info = self.loop_info(stmt.range().start(), iter.range().end(), iter);
+        let info = self.loop_info(stmt.range().start(), iter.range().end(), iter, LoopKind::For, Some(target));
+        self.materialized(&iterable, iter.range(), Materialize::Loop);
         self.loops.push(info.clone());
         let element = element_of(&iterable, target, &info);
         self.bind_loop_target(target, element);
@@ -669,7 +841,11 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 let base = self.eval(&s.value);
                 self.eval(&s.slice);
                 match base {
-                    Value::QuerySet(q) if matches!(*s.slice, Expr::Slice(_)) => Value::QuerySet(q),
+                    Value::QuerySet(q) if matches!(*s.slice, Expr::Slice(_)) => {
+                        let mut root = q.root.derive(None);
+                        root.shape.sliced = true;
+                        Value::QuerySet(Qs { root: Rc::new(root), ..q })
+                    }
                     Value::QuerySet(q) if !q.values && is_int(&s.slice) => self.instance_from(&q, None),
                     _ => Value::Unknown,
                 }
@@ -763,6 +939,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             origin,
             confidence,
             certain: true,
+            shape: Shape::default(),
         });
         Value::QuerySet(Qs {
             model,
@@ -790,7 +967,10 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         if let Some(parent) = inst.parent.as_ref().filter(|p| p.0 == attr) {
             return Value::Instance(parent.1.clone());
         }
-        let Some(accessor) = models.accessor(inst.model, attr) else { return Value::Unknown };
+        let Some(accessor) = models.accessor(inst.model, attr) else {
+            self.deferred_access(&inst, a);
+            return Value::Unknown;
+        };
         let path = if inst.path.is_empty() { attr.to_string() } else { format!("{}__{}", inst.path, attr) };
         match accessor {
             Accessor::Single { target, kind, .. } => {
@@ -837,6 +1017,48 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
     }
 
+    /// `obj.field` on a per-row instance whose queryset left the field out (`.only()`/`.defer()`).
+    fn deferred_access(&mut self, inst: &Inst, a: &ast::ExprAttribute) {
+        if inst.per_iter.is_none() || !inst.path.is_empty() || !inst.root.certain || inst.has_many {
+            return;
+        }
+        let shape = &inst.root.shape;
+        if shape.only.is_none() && shape.defer.is_empty() {
+            return;
+        }
+        let attr = a.attr.as_str();
+        let model = self.shared.view.models.get(inst.model);
+        // `author_id` is the column of `author`.
+        let field = model
+            .fields
+            .iter()
+            .find(|f| f.name == attr || (f.relation.is_some() && format!("{}_id", f.name) == attr))
+            .filter(|f| !matches!(f.relation.as_ref().map(|r| r.kind), Some(RelationKind::ManyToMany)));
+        let Some(field) = field else { return };
+        if matches!(attr, "id" | "pk") {
+            return;
+        }
+        let deferred = match &shape.only {
+            Some(only) => !only.iter().any(|o| o.split("__").next() == Some(field.name.as_str())),
+            None => shape.defer.iter().any(|d| d == &field.name),
+        };
+        if deferred {
+            let kind = AccessKind::Deferred { field: field.name.clone() };
+            self.record(
+                inst,
+                a.range,
+                kind,
+                &field.name,
+                RelationKind::ForeignKey,
+                None,
+                &field.name,
+                false,
+                false,
+                false,
+            );
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn record(
         &mut self,
@@ -858,6 +1080,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         let key_kind = match &kind {
             AccessKind::Object => String::from("."),
             AccessKind::Manager { method, .. } => method.clone(),
+            AccessKind::Deferred { field } => format!("deferred:{field}"),
         };
         let key = (Rc::as_ptr(&loop_info) as usize, path.to_string(), key_kind);
         if let Some(&i) = self.sink.seen.get(&key) {
@@ -889,6 +1112,199 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         self.sink.out.push(fact);
     }
 
+    /// Records what narrows the rows (filters, slices, `only`/`defer`, locks) on a root queryset.
+    fn reshape(&self, q: Qs, method: &str, c: &ast::ExprCall) -> Qs {
+        let mut shape = q.root.shape.clone();
+        match method {
+            "filter" | "exclude" | "get" | "complex_filter" => {
+                shape.filtered |= method != "get" || !c.keywords.is_empty() || !c.args.is_empty();
+                shape.filters.extend(c.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| a.to_string())));
+                if !c.args.is_empty() {
+                    shape.filters.push("<expression>".into());
+                }
+            }
+            "none" | "intersection" | "difference" => shape.filtered = true,
+            "only" => shape.only = Some(c.args.iter().filter_map(str_value).map(str::to_string).collect()),
+            "defer" => shape.defer.extend(c.args.iter().filter_map(str_value).map(str::to_string)),
+            "select_for_update" => shape.locked = true,
+            "iterator" => shape.iterator = true,
+            _ => return q,
+        }
+        let mut root = q.root.derive(None);
+        root.shape = shape;
+        Qs { root: Rc::new(root), ..q }
+    }
+
+    /// A value pulled into memory in full (loop, `list()`, `len()`).
+    fn materialized(&mut self, v: &Value, range: TextRange, how: Materialize) {
+        let q = match v {
+            Value::QuerySet(q) => q,
+            Value::Enumerate(inner) => return self.materialized(inner, range, how),
+            _ => return,
+        };
+        if !q.path.is_empty() || !q.root.certain || q.root.shape.evaluated {
+            return;
+        }
+        let parsed = self.parsed();
+        self.sink.facts.materialized.push(Materialized {
+            how,
+            range,
+            span: parsed.span(range),
+            text: parsed.source_range(range).to_string(),
+            model: q.model,
+            shape: q.root.shape.clone(),
+            values: q.values,
+            origin: q.root.origin.clone(),
+        });
+    }
+
+    fn size_check(&mut self, kind: SizeKind, q: &Qs, arg: &Expr, range: TextRange) {
+        if !q.path.is_empty() || q.root.shape.evaluated {
+            return;
+        }
+        let parsed = self.parsed();
+        let var = match arg {
+            Expr::Name(n) => Some(n.id.to_string()),
+            _ => None,
+        };
+        self.sink.facts.size_checks.push(SizeCheck {
+            kind,
+            range,
+            span: parsed.span(range),
+            text: parsed.source_range(range).to_string(),
+            var,
+            model: q.model,
+        });
+    }
+
+    /// `if qs:`, `if not qs:`, `if qs and ...:` on a queryset variable.
+    fn truthiness(&mut self, test: &Expr) {
+        match test {
+            Expr::Name(n) => {
+                if let Some(Value::QuerySet(q)) = self.env.get(n.id.as_str()).cloned() {
+                    if !q.values || q.path.is_empty() {
+                        self.size_check(SizeKind::Truthiness, &q, test, test.range());
+                    }
+                }
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => self.truthiness(&u.operand),
+            Expr::BoolOp(b) => b.values.iter().for_each(|v| self.truthiness(v)),
+            _ => {}
+        }
+    }
+
+    /// A single-row or aggregate query on a root queryset, inside a `for` loop or comprehension.
+    fn loop_call(&mut self, q: &Qs, method: &str, c: &ast::ExprCall) {
+        let Some(info) = self.loops.iter().rev().find(|l| l.kind != LoopKind::While).cloned() else { return };
+        if !q.root.certain {
+            return;
+        }
+        let parsed = self.parsed();
+        let text = parsed.source_range(c.range).to_string();
+        let targets: Vec<&String> =
+            self.loops.iter().filter(|l| l.kind != LoopKind::While).flat_map(|l| l.targets.iter()).collect();
+        let mentions = |t: &str| targets.iter().any(|name| contains_word(t, name));
+        let uses_loop_var = mentions(&text) || mentions(&q.root.origin.text);
+        self.sink.facts.loop_calls.push(LoopCall {
+            range: c.range,
+            span: parsed.span(c.range),
+            text,
+            method: method.to_string(),
+            model: q.model,
+            loop_info: info,
+            uses_loop_var,
+        });
+    }
+
+    /// Model instances passed as task arguments (positional, or in `args=[...]`).
+    fn task_args(&mut self, c: &ast::ExprCall) {
+        let mut candidates: Vec<&Expr> = c.args.iter().collect();
+        if let Some(list) = keyword(c, "args") {
+            if let Expr::List(l) = list {
+                candidates.extend(l.elts.iter());
+            } else if let Expr::Tuple(t) = list {
+                candidates.extend(t.elts.iter());
+            }
+        }
+        candidates.extend(
+            c.keywords
+                .iter()
+                .filter(|k| k.arg.as_deref() != Some("args") && k.arg.as_deref() != Some("kwargs"))
+                .map(|k| &k.value),
+        );
+        if let Some(Expr::Dict(d)) = keyword(c, "kwargs") {
+            candidates.extend(d.values.iter());
+        }
+        for arg in candidates {
+            if let Some(model) = self.peek_instance(arg) {
+                let parsed = self.parsed();
+                self.sink.facts.task_args.push(TaskArg {
+                    span: parsed.span_of(arg),
+                    text: parsed.source_of(arg).to_string(),
+                    model,
+                    call_text: parsed.source_range(c.range).to_string(),
+                });
+            }
+        }
+    }
+
+    /// The model of an instance expression, without recording anything (`order`, `order.customer`).
+    fn peek_instance(&self, e: &Expr) -> Option<ModelId> {
+        match e {
+            Expr::Name(n) => match self.env.get(n.id.as_str()) {
+                Some(Value::Instance(i)) => Some(i.model),
+                _ => None,
+            },
+            Expr::Attribute(a) => {
+                let owner = self.peek_instance(&a.value)?;
+                match self.shared.view.models.accessor(owner, a.attr.as_str()) {
+                    Some(Accessor::Single { target, .. }) => target,
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn save_in_loop(&mut self, inst: &Inst, c: &ast::ExprCall) {
+        let Some(loop_info) = inst.per_iter.clone() else { return };
+        if !inst.root.certain || !inst.path.is_empty() || loop_info.kind == LoopKind::While {
+            return;
+        }
+        let parsed = self.parsed();
+        self.sink.facts.saves_in_loops.push(SaveInLoop {
+            range: c.range,
+            span: parsed.span(c.range),
+            text: parsed.source_range(c.range).to_string(),
+            var: inst.var.clone(),
+            model: inst.model,
+            loop_info,
+            shape: inst.root.shape.clone(),
+            origin: inst.root.origin.clone(),
+        });
+    }
+
+    /// `obj.field += n` on a model instance's concrete field.
+    fn read_modify_write(&mut self, target: &Expr, stmt: &Stmt) {
+        let Expr::Attribute(a) = target else { return };
+        let Expr::Name(n) = a.value.as_ref() else { return };
+        let Some(Value::Instance(inst)) = self.env.get(n.id.as_str()).cloned() else { return };
+        let model = self.shared.view.models.get(inst.model);
+        let Some(field) = model.fields.iter().find(|f| f.name == a.attr.as_str() && f.relation.is_none()) else {
+            return;
+        };
+        let parsed = self.parsed();
+        self.sink.facts.read_modify_writes.push(ReadModifyWrite {
+            range: stmt.range(),
+            span: parsed.span_of(stmt),
+            text: parsed.source_of(stmt).to_string(),
+            var: n.id.to_string(),
+            field: field.name.clone(),
+            model: inst.model,
+            locked: inst.root.shape.locked,
+        });
+    }
+
     fn instance_from(&self, q: &Qs, var: Option<&str>) -> Value {
         Value::Instance(Inst {
             model: q.model,
@@ -912,6 +1328,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         match c.func.as_ref() {
             Expr::Attribute(a) => {
                 let method = a.attr.as_str();
+                if matches!(method, "delay" | "apply_async") {
+                    self.task_args(c);
+                }
                 if method == "get_model" {
                     if let Some(v) = self.get_model(c) {
                         return v;
@@ -979,6 +1398,10 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         match receiver {
             Value::QuerySet(q) => self.queryset_method(q, method, c, a, args),
             Value::Manager(m) => self.manager_method(*m, method, c, a, args),
+            Value::Instance(inst) if method == "save" => {
+                self.save_in_loop(&inst, c);
+                Value::Unknown
+            }
             _ => Value::Unknown,
         }
     }
@@ -991,6 +1414,10 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         a: &ast::ExprAttribute,
         args: &[Value],
     ) -> Value {
+        if q.path.is_empty() && LOOP_CALL_METHODS.contains(&method) && !q.values {
+            self.loop_call(&q, method, c);
+        }
+        let q = if q.path.is_empty() { self.reshape(q, method, c) } else { q };
         match method {
             "select_related" | "prefetch_related" if q.path.is_empty() => {
                 let mut root = q.root.derive(Some(self.origin(c.range, None)));
@@ -1087,6 +1514,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             origin: self.origin(full, None),
             confidence: inst.root.confidence,
             certain: inst.root.certain || !cacheable,
+            shape: Shape::default(),
         });
         let qs = Qs {
             model: target,
@@ -1106,9 +1534,30 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
         match name {
             "list" | "tuple" | "sorted" | "reversed" | "set" => match args.into_iter().next() {
-                Some(v @ Value::QuerySet(_)) => v,
+                Some(v @ Value::QuerySet(_)) => {
+                    self.materialized(&v, c.range, Materialize::List);
+                    // The rows are in a Python list now: counting or testing it is free.
+                    match v {
+                        Value::QuerySet(q) => {
+                            let mut root = q.root.derive(None);
+                            root.shape.evaluated = true;
+                            Value::QuerySet(Qs { root: Rc::new(root), ..q })
+                        }
+                        v => v,
+                    }
+                }
                 _ => Value::Unknown,
             },
+            "len" | "bool" => {
+                if let (Some(Value::QuerySet(q)), Some(arg)) = (args.first(), c.args.first()) {
+                    let kind = if name == "len" { SizeKind::Len } else { SizeKind::Truthiness };
+                    self.size_check(kind, q, arg, c.range);
+                    if name == "len" {
+                        self.materialized(&Value::QuerySet(q.clone()), c.range, Materialize::Len);
+                    }
+                }
+                Value::Unknown
+            }
             "enumerate" => match args.into_iter().next() {
                 Some(v @ Value::QuerySet(_)) => Value::Enumerate(Box::new(v)),
                 _ => Value::Unknown,
@@ -1219,7 +1668,14 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         let mut pushed = 0;
         for g in generators {
             let iterable = self.eval(&g.iter);
-            let info = self.loop_info(whole.range().start(), g.iter.range().end(), &g.iter);
+            let info = self.loop_info(
+                whole.range().start(),
+                g.iter.range().end(),
+                &g.iter,
+                LoopKind::Comprehension,
+                Some(&g.target),
+            );
+            self.materialized(&iterable, g.iter.range(), Materialize::Loop);
             self.loops.push(info.clone());
             pushed += 1;
             let element = element_of(&iterable, &g.target, &info);
@@ -1327,4 +1783,14 @@ fn import_aliases(body: &[Stmt]) -> HashMap<String, String> {
         }
     }
     out
+}
+
+/// Whether `text` contains `word` as a whole identifier.
+fn contains_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !before.is_some_and(|c| c == '.') && !after.is_some_and(is_ident)
+    })
 }

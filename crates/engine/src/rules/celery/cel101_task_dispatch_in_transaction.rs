@@ -45,7 +45,7 @@ crate::declare_rule! {
     /// ## Precision
     /// Dispatch inside `on_commit` callbacks and lambdas is not reported, nor views marked
     /// `non_atomic_requests`, nor tasks whose base class (or the app's `task_cls`) defers
-    /// `apply_async` to `transaction.on_commit`.
+    /// `apply_async` to `transaction.on_commit`, nor a task re-queueing itself (a retry).
     /// Corpus results are in `docs/rule-precision.md`.
     pub TASK_DISPATCH_IN_TRANSACTION {
         code: "CEL101", name: "task-dispatch-in-transaction", category: Celery,
@@ -62,7 +62,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         }
         let Some(where_) = in_transaction(ctx, c) else { continue };
         let aware = aware.get_or_insert_with(|| CommitAware::find(ctx));
-        if aware.covers(c.call) {
+        if aware.covers(c.call) || reschedules_itself(ctx, c) {
             continue;
         }
         let src = ctx.source(c.call);
@@ -78,6 +78,15 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             after,
         });
     }
+}
+
+/// A task re-queueing itself (a retry with a countdown): its input rows are already committed.
+fn reschedules_itself(ctx: &PyContext<'_, '_>, c: &crate::facts::code::Call<'_>) -> bool {
+    let Some(f) = c.function else { return false };
+    let code = ctx.code();
+    let task = code.function(code.outermost(f)).name;
+    let Expr::Attribute(a) = c.call.func.as_ref() else { return false };
+    last_segment(&a.value) == Some(task)
 }
 
 /// Task classes of the project whose `apply_async`/`delay` defer to `transaction.on_commit`, and the

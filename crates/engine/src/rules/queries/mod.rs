@@ -3,6 +3,12 @@
 pub mod qry101_fk_access_in_loop;
 pub mod qry102_related_manager_in_loop;
 pub mod qry103_related_query_in_loop;
+pub mod qry104_query_in_loop;
+pub mod qry105_unbounded_queryset;
+pub mod qry106_len_queryset;
+pub mod qry107_queryset_truthiness;
+pub mod qry108_iteration_without_iterator;
+pub mod qry111_deferred_field_in_loop;
 
 use std::rc::Rc;
 
@@ -50,7 +56,7 @@ fn fetch_plan(ctx: &PyContext<'_, '_>, origin: &Rc<Origin>) -> (Vec<String>, Vec
             AccessKind::Object if !q.path_has_many => &mut select,
             AccessKind::Object => &mut prefetch,
             AccessKind::Manager { cacheable: true, .. } if !q.prefetched => &mut prefetch,
-            AccessKind::Manager { .. } => continue,
+            AccessKind::Manager { .. } | AccessKind::Deferred { .. } => continue,
         };
         if !list.contains(&q.path) {
             list.push(q.path.clone());
@@ -80,10 +86,50 @@ pub(crate) fn origin_place(ctx: &PyContext<'_, '_>, origin: &Origin) -> String {
 
 /// "the loop over `books` (line 14)".
 pub(crate) fn loop_place(fact: &LoopQuery) -> String {
-    let flat = fact.loop_info.iter_text.split_whitespace().collect::<Vec<_>>().join(" ");
+    loop_place_info(&fact.loop_info)
+}
+
+pub(crate) fn loop_place_info(info: &crate::facts::queries::LoopInfo) -> String {
+    let flat = info.iter_text.split_whitespace().collect::<Vec<_>>().join(" ");
     let iter =
         if flat.chars().count() > 40 { format!("{}...", flat.chars().take(37).collect::<String>()) } else { flat };
-    format!("the loop over `{iter}` (line {})", fact.loop_info.span.line)
+    format!("the loop over `{iter}` (line {})", info.span.line)
+}
+
+/// Whether a variable is read in its function anywhere but inside `except` (the range of one use).
+pub(crate) fn used_elsewhere(
+    ctx: &PyContext<'_, '_>,
+    var: &str,
+    except: rustpython_parser::text_size::TextRange,
+) -> bool {
+    use crate::python::walk::{walk_body, walk_expr, Visitor};
+    use rustpython_parser::ast::{Expr, ExprContext, Ranged};
+    let code = ctx.code();
+    let body = code
+        .functions
+        .iter()
+        .filter(|f| f.range.contains_range(except))
+        .min_by_key(|f| f.range.len())
+        .map(|f| f.body)
+        .unwrap_or_else(|| ctx.file().parsed.body());
+    struct Uses<'n> {
+        var: &'n str,
+        except: rustpython_parser::text_size::TextRange,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Uses<'_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            if let Expr::Name(n) = e {
+                if n.id.as_str() == self.var && n.ctx == ExprContext::Load && !self.except.contains_range(e.range()) {
+                    self.found = true;
+                }
+            }
+            walk_expr(self, e);
+        }
+    }
+    let mut v = Uses { var, except, found: false };
+    walk_body(&mut v, body);
+    v.found
 }
 
 pub(crate) fn model_name(ctx: &PyContext<'_, '_>, id: usize) -> String {

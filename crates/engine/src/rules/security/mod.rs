@@ -57,6 +57,43 @@ fn is_constant_name(n: &str) -> bool {
         && n.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Calls whose result carries their input (string methods, `str()`, dict/list access).
+const PASS_THROUGH: &[&str] = &[
+    "str",
+    "format",
+    "join",
+    "replace",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "title",
+    "capitalize",
+    "get",
+    "pop",
+    "getattr",
+    "getlist",
+    "decode",
+    "encode",
+    "format_map",
+];
+
+/// The parameters that carry outside data into a function: a view's (URL parts, besides the
+/// request), and for HTML also a template tag's or filter's (template variables, often user data).
+pub(crate) fn tainted_params<'f>(f: &'f crate::facts::code::Function<'_>, html: bool) -> Vec<&'f str> {
+    use crate::facts::code::Role;
+    let template_tag = f.decorator_names.iter().any(|d| {
+        let last = d.rsplit('.').next().unwrap_or(d);
+        matches!(last, "filter" | "simple_tag" | "inclusion_tag" | "tag" | "stringfilter")
+    });
+    if f.role == Role::View || (html && template_tag) {
+        f.param_names().into_iter().filter(|p| !matches!(*p, "self" | "cls" | "request")).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// Where an interpolated value can come from, as far as one function shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Taint {
@@ -103,6 +140,12 @@ pub(crate) fn taint(
         Expr::Attribute(a) => taint(&a.value, params, body, escapers, depth + 1),
         Expr::Subscript(s) => taint(&s.value, params, body, escapers, depth + 1),
         Expr::Call(c) => {
+            // A call's result is the callee's business, except for string and container helpers that
+            // pass their input through.
+            let name = last_segment(&c.func).unwrap_or("");
+            if !PASS_THROUGH.contains(&name) {
+                return Taint::Internal;
+            }
             let receiver = match c.func.as_ref() {
                 Expr::Attribute(a) => Some(&*a.value),
                 _ => None,

@@ -39,9 +39,10 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// The string's literal parts must read like SQL (except for `.raw()`, `.extra()` and `RawSQL`).
-    /// Only values that can come from outside the function are reported: request data (critical) and
-    /// the function's parameters or their attributes, such as a model instance's fields (high,
-    /// medium confidence). Literals, ALL_CAPS constants, `quote_name()`/`qn()` results, schema
+    /// Only values that can come from outside are reported: request data (critical) and a view's
+    /// parameters (its URL parts; high, medium confidence). A helper's parameters are not followed to
+    /// its callers, and a function call's result is trusted unless it is a string helper such as
+    /// `str()`, `.format()` or `.join()` over such data. Literals, ALL_CAPS constants, `quote_name()`/`qn()` results, schema
     /// attributes such as `_meta.db_table`, numeric casts, `%s` placeholder lists and internal state
     /// (`self.*`, database results) are not.
     /// Corpus results are in `docs/rule-precision.md`.
@@ -94,7 +95,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             {
                 continue;
             }
-            let params = c.function.map(|f| code.function(f).param_names()).unwrap_or_default();
+            let params = c.function.map(|f| super::tainted_params(code.function(f), false)).unwrap_or_default();
             let tainted: Vec<(&Expr, Taint)> = parts
                 .into_iter()
                 .map(|p| (p, taint(p, &params, body, QUOTERS, 0)))

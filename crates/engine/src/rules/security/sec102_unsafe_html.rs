@@ -18,23 +18,33 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```python
+    /// from django import template
     /// from django.utils.safestring import mark_safe
     ///
+    /// register = template.Library()
+    ///
+    /// @register.filter
     /// def author_link(author):
     ///     return mark_safe(f'<a href="/authors/{author.pk}/">{author.name}</a>')
     /// ```
     ///
     /// ## Use instead
     /// ```python
+    /// from django import template
     /// from django.utils.html import format_html
     ///
+    /// register = template.Library()
+    ///
+    /// @register.filter
     /// def author_link(author):
     ///     return format_html('<a href="/authors/{}/">{}</a>', author.pk, author.name)
     /// ```
     ///
     /// ## Precision
-    /// Only values that can come from outside the function are reported: request data and the
-    /// function's parameters or their attributes (a model instance's fields are user-entered data).
+    /// Only values that can come from outside are reported: request data, and the parameters of views
+    /// and of template tags and filters (template variables, such as a model's user-entered fields).
+    /// A function call's result, such as already rendered HTML, is trusted unless it is a string helper
+    /// (`str()`, `.format()`, `.join()`) over such data.
     /// Escaped values and values that cannot hold markup are ignored: literals, constants,
     /// `escape()`, `conditional_escape()`, `format_html()`, `strip_tags()`, `json_script()`, numeric
     /// casts, primary keys and internal state. Variables are followed back to their assignment in
@@ -89,7 +99,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             other => (other, None),
         };
         let Some((how, parts)) = formatted_string(built) else { continue };
-        let params = c.function.map(|f| code.function(f).param_names()).unwrap_or_default();
+        let params = c.function.map(|f| super::tainted_params(code.function(f), true)).unwrap_or_default();
         let tainted: Vec<(&Expr, Taint)> = parts
             .into_iter()
             .map(|p| (p, taint(p, &params, body, ESCAPERS, 0)))

@@ -4,8 +4,9 @@ use crate::report::Fix;
 crate::declare_rule! {
     /// ## What it does
     /// Finds views exempted from CSRF protection with `@csrf_exempt` (or
-    /// `method_decorator(csrf_exempt, ...)`, or `csrf_exempt(view)`) that do not verify the caller in
-    /// another way, such as a signature check on a webhook.
+    /// `method_decorator(csrf_exempt, ...)`, or `csrf_exempt(view)`) that change state on behalf of the
+    /// logged-in user and do not verify the caller in another way, such as a signature check on a
+    /// webhook.
     ///
     /// ## Why it matters at scale
     /// A state-changing endpoint without CSRF protection can be triggered by any page a logged-in
@@ -39,9 +40,11 @@ crate::declare_rule! {
     /// signature (`hmac.compare_digest`) instead.
     ///
     /// ## Precision
-    /// Exact for the decorator and wrapper forms. Views that verify a signature (calls named like
-    /// `compare_digest`, `verify*`, `construct_event`, or reading a `*signature*` header) are not
-    /// reported.
+    /// Reported only when the exempt view (or its class) uses the session's user (`request.user`,
+    /// `request.session`, login decorators or mixins) and changes state (saves, creates, deletes,
+    /// writes to the session), and shows no other check of the caller (signatures, HMAC, bearer tokens,
+    /// client secrets, a CSRF check of its own). `csrf_exempt(View.as_view())` in URL configurations is
+    /// judged by the view's code when it is in the reviewed files.
     /// Corpus results are in `docs/rule-precision.md`.
     pub CSRF_EXEMPT {
         code: "SEC104", name: "csrf-exempt", category: Security,
@@ -52,58 +55,110 @@ crate::declare_rule! {
 /// SEC104
 pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
     let code = ctx.code();
-    for (id, f) in code.functions.iter().enumerate() {
+    for f in &code.functions {
         let decorated = f.decorator_names.iter().any(|d| d.ends_with("csrf_exempt"))
             || f.decorators.iter().any(|d| ctx.source(d).contains("csrf_exempt"));
-        if !decorated || verifies_sender(ctx, id) {
+        if !decorated {
             continue;
         }
-        let span = ctx.span(&f.decorators[0]);
-        let message = format!("`{}` is exempt from CSRF protection and does not verify its caller another way", f.name);
-        out.emit(&CSRF_EXEMPT, ctx.path(), span, message).fix = Some(Fix {
-            summary: "Remove the exemption and send the CSRF token (the `X-CSRFToken` header from JavaScript); for webhooks, verify the sender's signature before acting.".into(),
-            before: "@csrf_exempt".into(),
-            after: "@require_POST  # and send X-CSRFToken, or verify a webhook signature".into(),
-        });
+        // A method like `dispatch` decorated inside a class is judged with its whole class.
+        let text = match &f.class {
+            Some((c, _)) => ctx.source(*c),
+            None => ctx.source_range(f.range),
+        };
+        if !at_risk(text) {
+            continue;
+        }
+        let name = f.class.as_ref().map(|(c, _)| c.name.as_str()).unwrap_or(f.name);
+        emit(ctx, out, ctx.span(&f.decorators[0]), name);
     }
     // Class-based views: `@method_decorator(csrf_exempt, name="dispatch")` on the class.
     for s in ctx.file().parsed.body() {
         let rustpython_parser::ast::Stmt::ClassDef(c) = s else { continue };
         let Some(d) = c.decorator_list.iter().find(|d| ctx.source(*d).contains("csrf_exempt")) else { continue };
-        let verified = code
-            .functions
-            .iter()
-            .enumerate()
-            .any(|(id, f)| f.class.as_ref().is_some_and(|(k, _)| std::ptr::eq(*k, c)) && verifies_sender(ctx, id));
-        if verified {
+        if at_risk(ctx.source(c)) {
+            emit(ctx, out, ctx.span(d), c.name.as_str());
+        }
+    }
+    // `csrf_exempt(SomeView.as_view())` in URL configurations: judged by the view's own code.
+    for c in &code.calls {
+        if !c.name.as_deref().is_some_and(|n| n.ends_with("csrf_exempt")) || c.function.is_some() {
             continue;
         }
-        let message = format!("`{}` is exempt from CSRF protection and does not verify its caller another way", c.name);
-        out.emit(&CSRF_EXEMPT, ctx.path(), ctx.span(d), message);
-    }
-    // `csrf_exempt(view)` in URL configurations.
-    for c in &code.calls {
-        if c.name.as_deref().is_some_and(|n| n.ends_with("csrf_exempt"))
-            && !c.call.args.is_empty()
-            && c.function.is_none()
-        {
-            let message = format!("`{}` is routed without CSRF protection", ctx.source(&c.call.args[0]));
-            out.emit(&CSRF_EXEMPT, ctx.path(), ctx.span(c.call), message);
+        let Some(arg) = c.call.args.first() else { continue };
+        let target = crate::python::names::dotted_name(match arg {
+            rustpython_parser::ast::Expr::Call(inner) => match inner.func.as_ref() {
+                rustpython_parser::ast::Expr::Attribute(a) => &a.value,
+                other => other,
+            },
+            other => other,
+        });
+        let Some(target) = target else { continue };
+        let last = target.rsplit('.').next().unwrap_or(&target);
+        if view_source(ctx, last).is_some_and(at_risk) {
+            emit(ctx, out, ctx.span(c.call), last);
         }
     }
 }
 
-/// Whether a function checks a signature, an HMAC or a token of its own.
-fn verifies_sender(ctx: &PyContext<'_, '_>, id: usize) -> bool {
-    let code = ctx.code();
-    let f = code.function(id);
-    let text = ctx.source_range(f.range).to_ascii_lowercase();
-    text.contains("signature")
-        || text.contains("hmac")
-        || text.contains("compare_digest")
-        || text.contains("construct_event")
-        || code.calls.iter().any(|c| {
-            c.function.is_some_and(|x| code.outermost(x) == code.outermost(id))
-                && c.method.is_some_and(|m| m.starts_with("verify") || m.starts_with("validate_signature"))
-        })
+fn emit(ctx: &PyContext<'_, '_>, out: &mut Emitter, span: crate::text::Span, view: &str) {
+    let message = format!("`{view}` is exempt from CSRF protection, acts for the session's user and changes state, with no other check of the caller");
+    out.emit(&CSRF_EXEMPT, ctx.path(), span, message).fix = Some(Fix {
+        summary: "Remove the exemption and send the CSRF token (the `X-CSRFToken` header from JavaScript); for webhooks, verify the sender's signature before acting.".into(),
+        before: "@csrf_exempt".into(),
+        after: "@require_POST  # and send X-CSRFToken, or verify a webhook signature".into(),
+    });
+}
+
+/// The source of a view class or function defined anywhere in the project.
+fn view_source<'a>(ctx: &PyContext<'_, 'a>, name: &str) -> Option<&'a str> {
+    for (i, f) in ctx.view.files.iter().enumerate() {
+        for s in f.parsed.body() {
+            match s {
+                rustpython_parser::ast::Stmt::ClassDef(c) if c.name.as_str() == name => {
+                    return Some(ctx.view.files[i].parsed.source_of(s))
+                }
+                rustpython_parser::ast::Stmt::FunctionDef(d) if d.name.as_str() == name => {
+                    return Some(ctx.view.files[i].parsed.source_of(s))
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// Whether an exempt view's code is what CSRF attacks need: it acts for the user the session cookie
+/// identifies, it changes state, and it neither verifies a signature nor checks the token itself.
+fn at_risk(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let session_user = [
+        "request.user",
+        "request.session",
+        "login_required",
+        "loginrequiredmixin",
+        "permission_required",
+        "self.request.user",
+    ]
+    .iter()
+    .any(|p| lower.contains(p));
+    let changes_state =
+        [".save(", ".create(", ".delete(", ".update(", ".add(", "session[", ".set_password(", "login(", "logout("]
+            .iter()
+            .any(|p| lower.contains(p));
+    let verifies = [
+        "signature",
+        "hmac",
+        "compare_digest",
+        "construct_event",
+        "_check_token",
+        "check_token",
+        "csrfviewmiddleware",
+        "verify",
+        "bearer",
+        "client_secret",
+    ]
+    .iter()
+    .any(|p| lower.contains(p));
+    session_user && changes_state && !verifies
 }

@@ -2,6 +2,8 @@
 
 pub mod txn101_select_for_update_outside_atomic;
 pub mod txn102_network_call_in_atomic;
+pub mod txn103_save_loop_in_transaction;
+pub mod txn104_lost_update;
 
 use std::collections::HashMap;
 

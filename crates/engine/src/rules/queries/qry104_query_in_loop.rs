@@ -1,0 +1,94 @@
+use crate::analysis::{Emitter, PyContext};
+use crate::facts::queries::LoopKind;
+use crate::report::{Fix, Severity};
+
+use super::model_name;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds single-row and aggregate queries (`.get()`, `.first()`, `.last()`, `.count()`,
+    /// `.exists()`, `.aggregate()`, `.get_or_create()`, ...) run on every iteration of a `for` loop or
+    /// comprehension.
+    ///
+    /// ## Why it matters at scale
+    /// It is the N+1 that no `select_related` can fix: one round trip per item. A loop over 1,000 ids
+    /// costs 1,000 queries. When the query does not even depend on the loop, it is the same query
+    /// repeated for nothing.
+    ///
+    /// ## Example
+    /// ```python
+    /// from django.db import models
+    ///
+    /// class Product(models.Model):
+    ///     sku = models.CharField(max_length=20, unique=True)
+    ///     price = models.IntegerField()
+    ///
+    /// def prices(request, skus):
+    ///     return {sku: Product.objects.get(sku=sku).price for sku in skus}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// from django.db import models
+    ///
+    /// class Product(models.Model):
+    ///     sku = models.CharField(max_length=20, unique=True)
+    ///     price = models.IntegerField()
+    ///
+    /// def prices(request, skus):
+    ///     by_sku = Product.objects.in_bulk(skus, field_name="sku")
+    ///     return {sku: by_sku[sku].price for sku in skus if sku in by_sku}
+    /// ```
+    /// Fetch all rows with one `filter(field__in=...)`/`in_bulk()` before the loop, or compute
+    /// counts with one `annotate()`/`values().annotate()`; hoist a loop-invariant query out of the loop.
+    ///
+    /// ## Precision
+    /// Only queries on a model manager chain (`X.objects...`) of a model defined in the reviewed
+    /// files, inside `for` loops and comprehensions (not `while` loops, which usually poll or retry).
+    /// Queries through a related manager are `related-query-in-loop`.
+    /// Corpus results are in `docs/rule-precision.md`.
+    pub QUERY_IN_LOOP {
+        code: "QRY104", name: "query-in-loop", category: Queries,
+        severity: High, confidence: High, playbook: "n-plus-one",
+    }
+}
+
+/// QRY104
+pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
+    for call in &ctx.queries.loop_calls {
+        if call.loop_info.kind == LoopKind::While {
+            continue;
+        }
+        let model = model_name(ctx, call.model);
+        let loop_desc = super::loop_place_info(&call.loop_info);
+        let (message, fix) = if call.uses_loop_var {
+            (
+                format!("`{}` runs one query per iteration of {loop_desc}: fetch the `{model}` rows for all items at once", call.text),
+                Fix {
+                    summary: format!(
+                        "Query once before the loop (`{model}.objects.filter(<field>__in=...)` or `.in_bulk(...)` into a dict; `annotate()` for counts) and look rows up in the loop."
+                    ),
+                    before: call.text.clone(),
+                    after: format!("rows = {model}.objects.in_bulk(keys, field_name=\"<field>\")  # before the loop\nrows.get(key)  # in the loop"),
+                },
+            )
+        } else {
+            (
+                format!(
+                    "`{}` runs the same query on every iteration of {loop_desc}: it does not depend on the loop",
+                    call.text
+                ),
+                Fix {
+                    summary: "Run it once before the loop and reuse the result.".into(),
+                    before: call.text.clone(),
+                    after: format!("result = {}  # before the loop", call.text),
+                },
+            )
+        };
+        let f = out.emit(&QUERY_IN_LOOP, ctx.path(), call.span, message);
+        f.fix = Some(fix);
+        if !call.uses_loop_var {
+            f.severity = Severity::Medium;
+        }
+    }
+}

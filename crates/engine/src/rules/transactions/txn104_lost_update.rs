@@ -1,0 +1,92 @@
+use crate::analysis::{Emitter, PyContext};
+use crate::report::Fix;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds a read-modify-write of a model field in Python (`obj.count += 1`,
+    /// `obj.balance = obj.balance - x`) followed by `obj.save()`, when the row was not read with
+    /// `select_for_update()`.
+    ///
+    /// ## Why it matters at scale
+    /// Two requests read the same value, both add one, both save: one increment is lost. Under load
+    /// counters drift, stock goes negative and balances are wrong, without any error. `save()`
+    /// without `update_fields` also overwrites every other column with what this request read.
+    ///
+    /// ## Example
+    /// ```python
+    /// from django.db import models
+    ///
+    /// class Post(models.Model):
+    ///     likes = models.IntegerField(default=0)
+    ///
+    /// def like(request, pk):
+    ///     post = Post.objects.get(pk=pk)
+    ///     post.likes += 1
+    ///     post.save()
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// from django.db import models
+    /// from django.db.models import F
+    ///
+    /// class Post(models.Model):
+    ///     likes = models.IntegerField(default=0)
+    ///
+    /// def like(request, pk):
+    ///     Post.objects.filter(pk=pk).update(likes=F("likes") + 1)
+    /// ```
+    /// When the new value needs Python logic, read the row with `select_for_update()` inside
+    /// `transaction.atomic()` and save with `update_fields`.
+    ///
+    /// ## Precision
+    /// The object must be a model instance (fetched, looped over, or `self` in a model method) and the
+    /// attribute a field declared on its model; a `save()` of the same variable must follow in the
+    /// function.
+    /// Corpus results are in `docs/rule-precision.md`.
+    pub LOST_UPDATE {
+        code: "TXN104", name: "lost-update", category: Transactions,
+        severity: Medium, confidence: High, playbook: "transactions",
+    }
+}
+
+/// TXN104
+pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
+    let code = ctx.code();
+    for w in &ctx.queries.read_modify_writes {
+        if w.locked {
+            continue;
+        }
+        let Some(func) =
+            code.functions.iter().filter(|f| f.range.contains_range(w.range)).min_by_key(|f| f.range.len())
+        else {
+            continue;
+        };
+        let saved = code.calls.iter().any(|c| {
+            c.method == Some("save")
+                && c.call.range.start() > w.range.end()
+                && func.range.contains_range(c.call.range)
+                && matches!(c.call.func.as_ref(), rustpython_parser::ast::Expr::Attribute(a) if ctx.source(&*a.value) == w.var)
+        });
+        if !saved {
+            continue;
+        }
+        let model = &ctx.view.models.get(w.model).name;
+        let message = format!(
+            "`{}` reads `{model}.{}` in Python and saves it back: concurrent requests overwrite each other's change (lost update)",
+            w.text.lines().next().unwrap_or(&w.text),
+            w.field
+        );
+        let delta = w
+            .text
+            .split_once("+=")
+            .map(|(_, d)| format!("F(\"{}\") +{d}", w.field))
+            .or_else(|| w.text.split_once("-=").map(|(_, d)| format!("F(\"{}\") -{d}", w.field)))
+            .unwrap_or_else(|| format!("F(\"{}\") + <delta>", w.field));
+        out.emit(&LOST_UPDATE, ctx.path(), w.span, message).fix = Some(Fix {
+            summary: "Let the database do the arithmetic with an `F()` expression (or lock the row with `select_for_update()` in a transaction).".into(),
+            before: w.text.clone(),
+            after: format!("{model}.objects.filter(pk={}.pk).update({}={})", w.var, w.field, delta.trim()),
+        });
+    }
+}
