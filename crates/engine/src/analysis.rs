@@ -52,7 +52,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     let view = ProjectView::new(&py_files);
     for i in 0..py_files.len() {
         let queries = queries::extract(&view, i);
-        let ctx = PyContext { view: &view, file: i, queries: &queries };
+        let ctx = PyContext { view: &view, file: i, queries: &queries, options };
         // Test code does not serve production traffic: only its syntax is checked.
         let test_file = ctx.is_test_file();
         for rule in RULES {
@@ -87,6 +87,7 @@ pub struct PyContext<'v, 'a> {
     pub view: &'v ProjectView<'a>,
     pub file: usize,
     pub queries: &'v QueryFacts,
+    pub options: &'v Options,
 }
 
 impl<'v, 'a> PyContext<'v, 'a> {
@@ -107,6 +108,19 @@ impl<'v, 'a> PyContext<'v, 'a> {
     /// The source text of a node of this file.
     pub fn source<N: rustpython_parser::ast::Ranged>(&self, node: &N) -> &'a str {
         self.file().parsed.source_of(node)
+    }
+
+    /// The first line of a range (a `def` or `class` header), for findings about a whole definition.
+    pub fn header_span(&self, range: rustpython_parser::text_size::TextRange) -> Span {
+        let full = self.file().parsed.span(range);
+        let line_len =
+            crate::text::nth_line(&self.file().text, full.line).map(|l| l.chars().count() as u32).unwrap_or(0);
+        Span {
+            line: full.line,
+            column: full.column,
+            end_line: full.line,
+            end_column: (line_len + 1).max(full.column + 1),
+        }
     }
 
     /// The source text of a range of this file.

@@ -3,7 +3,7 @@
 
 use crate::analysis::{Emitter, PyContext};
 use crate::rule::RuleMeta;
-use crate::rules::{asyncio, caching, celery, queries, security, syntax, time, transactions};
+use crate::rules::{asyncio, caching, celery, queries, security, side_effects, storage, syntax, time, transactions};
 
 /// How a rule is run.
 #[derive(Clone, Copy)]
@@ -30,8 +30,24 @@ pub static RULES: &[Rule] = &[
         check: Check::Python(asyncio::asy102_blocking_call_in_async::check),
     },
     Rule {
+        meta: &caching::cac101_cache_stampede::CACHE_STAMPEDE,
+        check: Check::Python(caching::cac101_cache_stampede::check),
+    },
+    Rule {
+        meta: &caching::cac102_synchronized_expiry::SYNCHRONIZED_EXPIRY,
+        check: Check::Python(caching::cac102_synchronized_expiry::check),
+    },
+    Rule {
         meta: &caching::cac103_cache_page_unsafe_method::CACHE_PAGE_UNSAFE_METHOD,
         check: Check::Python(caching::cac103_cache_page_unsafe_method::check),
+    },
+    Rule {
+        meta: &caching::cac104_unversioned_cache_key::UNVERSIONED_CACHE_KEY,
+        check: Check::Python(caching::cac104_unversioned_cache_key::check),
+    },
+    Rule {
+        meta: &caching::cac105_unbounded_process_cache::UNBOUNDED_PROCESS_CACHE,
+        check: Check::Python(caching::cac105_unbounded_process_cache::check),
     },
     Rule {
         meta: &celery::cel101_task_dispatch_in_transaction::TASK_DISPATCH_IN_TRANSACTION,
@@ -44,6 +60,14 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &celery::cel103_model_instance_task_argument::MODEL_INSTANCE_TASK_ARGUMENT,
         check: Check::Python(celery::cel103_model_instance_task_argument::check),
+    },
+    Rule {
+        meta: &celery::cel104_non_idempotent_task::NON_IDEMPOTENT_TASK,
+        check: Check::Python(celery::cel104_non_idempotent_task::check),
+    },
+    Rule {
+        meta: &celery::cel105_acks_late_non_idempotent::ACKS_LATE_NON_IDEMPOTENT,
+        check: Check::Python(celery::cel105_acks_late_non_idempotent::check),
     },
     Rule {
         meta: &queries::qry101_fk_access_in_loop::FK_ACCESS_IN_LOOP,
@@ -92,6 +116,26 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &security::sec104_csrf_exempt::CSRF_EXEMPT,
         check: Check::Python(security::sec104_csrf_exempt::check),
+    },
+    Rule {
+        meta: &side_effects::sfx101_signal_side_effects::SIGNAL_SIDE_EFFECTS,
+        check: Check::Python(side_effects::sfx101_signal_side_effects::check),
+    },
+    Rule {
+        meta: &side_effects::sfx102_save_override_side_effects::SAVE_OVERRIDE_SIDE_EFFECTS,
+        check: Check::Python(side_effects::sfx102_save_override_side_effects::check),
+    },
+    Rule {
+        meta: &storage::sto101_local_media_storage::LOCAL_MEDIA_STORAGE,
+        check: Check::Python(storage::sto101_local_media_storage::check),
+    },
+    Rule {
+        meta: &storage::sto102_file_served_by_django::FILE_SERVED_BY_DJANGO,
+        check: Check::Python(storage::sto102_file_served_by_django::check),
+    },
+    Rule {
+        meta: &storage::sto103_file_read_into_memory::FILE_READ_INTO_MEMORY,
+        check: Check::Python(storage::sto103_file_read_into_memory::check),
     },
     Rule { meta: &syntax::syn001_syntax_error::SYNTAX_ERROR, check: Check::FrontEnd },
     Rule { meta: &syntax::syn002_unsupported_syntax::UNSUPPORTED_SYNTAX, check: Check::FrontEnd },

@@ -203,6 +203,20 @@ pub struct QueryFacts {
     pub task_args: Vec<TaskArg>,
     pub saves_in_loops: Vec<SaveInLoop>,
     pub read_modify_writes: Vec<ReadModifyWrite>,
+    pub cached_objects: Vec<CachedObject>,
+}
+
+/// Model instances or querysets stored in the cache (`cache.set(key, order)`).
+#[derive(Clone, Debug)]
+pub struct CachedObject {
+    pub span: Span,
+    pub call_text: String,
+    pub key_text: String,
+    pub model: ModelId,
+    /// `instance` or `rows`.
+    pub what: &'static str,
+    /// The call passes `version=`.
+    pub versioned: bool,
 }
 
 /// Runs the interpreter over every function, method and the module body of one file.
@@ -1266,6 +1280,28 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
     }
 
+    fn cached_object(&mut self, c: &ast::ExprCall, a: &ast::ExprAttribute, args: &[Value]) {
+        let receiver = self.parsed().source_of(&*a.value);
+        if !(receiver.ends_with("cache") || receiver.starts_with("caches[")) {
+            return;
+        }
+        let (model, what) = match args.get(1) {
+            Some(Value::Instance(i)) => (i.model, "instance"),
+            Some(Value::QuerySet(q)) if !q.values && q.path.is_empty() => (q.model, "rows"),
+            _ => return,
+        };
+        let Some(key) = c.args.first() else { return };
+        let parsed = self.parsed();
+        self.sink.facts.cached_objects.push(CachedObject {
+            span: parsed.span(c.range),
+            call_text: parsed.source_range(c.range).to_string(),
+            key_text: parsed.source_of(key).to_string(),
+            model,
+            what,
+            versioned: keyword(c, "version").is_some(),
+        });
+    }
+
     fn save_in_loop(&mut self, inst: &Inst, c: &ast::ExprCall) {
         let Some(loop_info) = inst.per_iter.clone() else { return };
         if !inst.root.certain || !inst.path.is_empty() || loop_info.kind == LoopKind::While {
@@ -1330,6 +1366,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 let method = a.attr.as_str();
                 if matches!(method, "delay" | "apply_async") {
                     self.task_args(c);
+                }
+                if matches!(method, "set" | "add" | "get_or_set") {
+                    self.cached_object(c, a, &args);
                 }
                 if method == "get_model" {
                     if let Some(v) = self.get_model(c) {

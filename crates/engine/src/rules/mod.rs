@@ -7,6 +7,8 @@ pub mod caching;
 pub mod celery;
 pub mod queries;
 pub mod security;
+pub mod side_effects;
+pub mod storage;
 pub mod support;
 pub mod syntax;
 pub mod time;

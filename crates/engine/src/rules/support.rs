@@ -22,7 +22,7 @@ pub fn network_call(name: &str) -> Option<&'static str> {
         return Some("an HTTP request");
     }
     if email_call(name) {
-        return Some("sending email");
+        return Some("an email send");
     }
     let _ = last;
     None

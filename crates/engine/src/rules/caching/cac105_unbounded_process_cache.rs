@@ -1,0 +1,160 @@
+use std::collections::HashMap;
+
+use rustpython_parser::ast::{Expr, Stmt};
+
+use crate::analysis::{Emitter, PyContext};
+use crate::python::names::last_segment;
+use crate::python::walk::{walk_body, walk_expr, walk_stmt, Visitor};
+use crate::report::Fix;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds module-level dicts used as process-local caches: a function looks a key up
+    /// (`key in CACHE`, `CACHE.get(key)`) and stores computed values under keys that come from its
+    /// arguments, and nothing in the module ever evicts entries.
+    ///
+    /// ## Why it matters at scale
+    /// Each worker process grows its own copy without bound, so memory climbs until the worker is
+    /// recycled or killed; entries are never invalidated, so workers serve different and stale
+    /// answers for the same key after the data changes.
+    ///
+    /// ## Example
+    /// ```python
+    /// _rates = {}
+    ///
+    /// def exchange_rate(currency):
+    ///     if currency not in _rates:
+    ///         _rates[currency] = fetch_rate(currency)
+    ///     return _rates[currency]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// from django.core.cache import cache
+    ///
+    /// def exchange_rate(currency):
+    ///     return cache.get_or_set(f"rate:v1:{currency}", lambda: fetch_rate(currency), 600)
+    /// ```
+    /// For pure functions of a small domain, `functools.lru_cache(maxsize=...)` bounds the memory.
+    ///
+    /// ## Precision
+    /// Registries filled at import time or by functions named like `register` are not caches and are
+    /// not reported; a module that pops, clears or deletes entries, or checks the size, is not reported.
+    /// Corpus results are in `docs/rule-precision.md`.
+    pub UNBOUNDED_PROCESS_CACHE {
+        code: "CAC105", name: "unbounded-process-cache", category: Caching,
+        severity: Medium, confidence: Medium, playbook: "caching",
+    }
+}
+
+/// CAC105
+pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
+    let body = ctx.file().parsed.body();
+    // Module-level `NAME = {}` / `dict()` / `defaultdict(...)` / `OrderedDict()`.
+    let mut candidates: HashMap<&str, &Stmt> = HashMap::new();
+    for s in body {
+        let Stmt::Assign(a) = s else { continue };
+        let [Expr::Name(n)] = a.targets.as_slice() else { continue };
+        let empty_dict = match a.value.as_ref() {
+            Expr::Dict(d) => d.keys.is_empty(),
+            Expr::Call(c) => {
+                matches!(last_segment(&c.func), Some("dict" | "defaultdict" | "OrderedDict"))
+                    && c.args.len() <= 1
+                    && c.keywords.is_empty()
+            }
+            _ => false,
+        };
+        if empty_dict {
+            candidates.insert(n.id.as_str(), s);
+        }
+    }
+    if candidates.is_empty() {
+        return;
+    }
+    let module_text = &ctx.file().text;
+    let code = ctx.code();
+    for (name, def) in candidates {
+        let evicts = [
+            format!("{name}.pop"),
+            format!("{name}.clear"),
+            format!("del {name}["),
+            format!("len({name})"),
+            format!("{name}.popitem"),
+        ]
+        .iter()
+        .any(|p| module_text.contains(p.as_str()));
+        if evicts {
+            continue;
+        }
+        for f in code.functions.iter().filter(|f| !f.name.contains("register") && f.parent.is_none()) {
+            let params = f.param_names();
+            let mut v = Memo { name, params: &params, reads: false, writes: Vec::new() };
+            walk_body(&mut v, f.body);
+            let Some(write) = v.writes.first().copied().filter(|_| v.reads) else { continue };
+            let message = format!(
+                "`{name}` (line {}) is a process-local cache that `{}` fills with a key per argument and never evicts: memory grows in every worker and entries go stale",
+                ctx.span(def).line,
+                f.name
+            );
+            out.emit(&UNBOUNDED_PROCESS_CACHE, ctx.path(), ctx.span(write), message).fix = Some(Fix {
+                summary: "Use the shared cache with a timeout (`cache.get_or_set`), or bound it with `functools.lru_cache(maxsize=...)`.".into(),
+                before: ctx.source(write).to_string(),
+                after: "cache.get_or_set(f\"<key>:v1:{arg}\", compute, timeout=600)".into(),
+            });
+            break;
+        }
+    }
+}
+
+struct Memo<'n, 'p, 'a> {
+    name: &'n str,
+    params: &'p [&'p str],
+    reads: bool,
+    writes: Vec<&'a Stmt>,
+}
+
+impl<'a> Visitor<'a> for Memo<'_, '_, 'a> {
+    fn visit_stmt(&mut self, s: &'a Stmt) {
+        if let Stmt::Assign(a) = s {
+            for t in &a.targets {
+                if let Expr::Subscript(sub) = t {
+                    let target_is_cache = matches!(&*sub.value, Expr::Name(n) if n.id.as_str() == self.name);
+                    if target_is_cache && mentions_any(&sub.slice, self.params) {
+                        self.writes.push(s);
+                    }
+                }
+            }
+        }
+        walk_stmt(self, s);
+    }
+    fn visit_expr(&mut self, e: &'a Expr) {
+        match e {
+            Expr::Compare(c)
+                if c.comparators.iter().any(|x| matches!(x, Expr::Name(n) if n.id.as_str() == self.name)) =>
+            {
+                self.reads = true
+            }
+            Expr::Call(c) => {
+                if let Expr::Attribute(a) = c.func.as_ref() {
+                    if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.name)
+                        && matches!(a.attr.as_str(), "get" | "setdefault")
+                    {
+                        self.reads = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        walk_expr(self, e);
+    }
+}
+
+fn mentions_any(e: &Expr, names: &[&str]) -> bool {
+    let mut found = matches!(e, Expr::Name(n) if names.contains(&n.id.as_str()));
+    crate::python::walk::for_each_child(crate::python::walk::Node::Expr(e), &mut |n| {
+        if let crate::python::walk::Node::Expr(x) = n {
+            found |= mentions_any(x, names);
+        }
+    });
+    found
+}
