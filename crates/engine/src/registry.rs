@@ -102,6 +102,14 @@ pub static RULES: &[Rule] = &[
         check: Check::Python(queries::qry108_iteration_without_iterator::check),
     },
     Rule {
+        meta: &queries::qry109_admin_list_display::ADMIN_LIST_DISPLAY_N_PLUS_ONE,
+        check: Check::Python(queries::qry109_admin_list_display::check),
+    },
+    Rule {
+        meta: &queries::qry110_serializer_n_plus_one::SERIALIZER_N_PLUS_ONE,
+        check: Check::Python(queries::qry110_serializer_n_plus_one::check),
+    },
+    Rule {
         meta: &queries::qry111_deferred_field_in_loop::DEFERRED_FIELD_IN_LOOP,
         check: Check::Python(queries::qry111_deferred_field_in_loop::check),
     },

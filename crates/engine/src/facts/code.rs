@@ -376,7 +376,15 @@ impl<'a> Builder<'a> {
             .iter()
             .any(|d| d.ends_with("transaction.atomic") || d == "atomic" || d.ends_with(".atomic"));
         let class = if self.func.is_none() { self.class.clone() } else { None };
-        let role = role_of(name, args, &decorator_names, class.as_ref());
+        let mut role = role_of(name, args, &decorator_names, class.as_ref());
+        // `@receiver(periodic_task)`: a scheduler signal's receivers run as background jobs.
+        let periodic = decorators.iter().any(|d| match d {
+            Expr::Call(c) => c.args.first().and_then(last_segment).is_some_and(|s| s.contains("periodic")),
+            _ => false,
+        });
+        if role == Role::Receiver && periodic {
+            role = Role::Task;
+        }
         let id = self.facts.functions.len();
         self.facts.functions.push(Function {
             name,

@@ -50,8 +50,11 @@ pub struct LoopInfo {
     /// Source of the iterable, e.g. `books` or `Book.objects.all()`.
     pub iter_text: String,
     pub kind: LoopKind,
-    /// Names the loop binds (`x` in `for x in xs`).
+    /// Names that change per iteration: the loop's targets and everything its body assigns.
     pub targets: Vec<String>,
+    /// The iterable is a literal or a constant (`for c in ("EUR", "USD")`, `settings.LANGUAGES`): a
+    /// handful of iterations by construction.
+    pub bounded: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +159,8 @@ pub struct LoopCall {
     pub loop_info: Rc<LoopInfo>,
     /// Whether the query depends on the loop's variables (else it is the same query each time).
     pub uses_loop_var: bool,
+    /// Inside an `if` within the loop (a loop-invariant query there may run only once).
+    pub conditional: bool,
 }
 
 /// A model instance passed to `.delay()`/`.apply_async()`.
@@ -204,6 +209,31 @@ pub struct QueryFacts {
     pub saves_in_loops: Vec<SaveInLoop>,
     pub read_modify_writes: Vec<ReadModifyWrite>,
     pub cached_objects: Vec<CachedObject>,
+    pub class_querysets: Vec<ClassQueryset>,
+}
+
+/// The queryset a class works on (`queryset = ...` or `get_queryset()`), for views and admins.
+#[derive(Clone, Debug)]
+pub struct ClassQueryset {
+    pub class_name: String,
+    pub class_range: TextRange,
+    pub model: ModelId,
+    pub select: Vec<String>,
+    pub select_all: bool,
+    pub prefetch: Vec<String>,
+    pub origin: Rc<Origin>,
+    /// Whether the class overrides `get_queryset` (the queryset came from it).
+    pub from_get_queryset: bool,
+}
+
+impl ClassQueryset {
+    /// Whether the queryset already fetches a lookup path (`covers` with the interpreter's rules).
+    pub fn covers(&self, path: &str, has_many: bool) -> bool {
+        let hit = |set: &[String]| {
+            set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+        };
+        hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
+    }
 }
 
 /// Model instances or querysets stored in the cache (`cache.set(key, order)`).
@@ -262,6 +292,8 @@ pub struct Shape {
     pub locked: bool,
     /// Already pulled into a Python list (`list(qs)`).
     pub evaluated: bool,
+    /// Built from one object's related manager (`order.lines.all()`): bounded by its parent.
+    pub via_related: bool,
     /// Fields named in `.only()`, if it was called.
     pub only: Option<Vec<String>>,
     pub defer: Vec<String>,
@@ -462,6 +494,12 @@ struct Interp<'s, 'v, 'a> {
     call_depth: usize,
     /// Set while evaluating the receiver of `.update()`/`.delete()`.
     writing: bool,
+    /// Inside `if key not in memo:` (a memoised lookup), an `except` handler, or any `if`.
+    memo_depth: u32,
+    except_depth: u32,
+    cond_depth: u32,
+    /// `cond_depth` when each entry of `loops` was entered.
+    loop_conds: Vec<u32>,
 }
 
 const MAX_CALL_DEPTH: usize = 3;
@@ -485,6 +523,10 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             returns: Vec::new(),
             call_depth,
             writing: false,
+            memo_depth: 0,
+            except_depth: 0,
+            cond_depth: 0,
+            loop_conds: Vec::new(),
         }
     }
 
@@ -621,19 +663,27 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             Stmt::AsyncFor(f) => self.for_loop(stmt, &f.target, &f.iter, &f.body, &f.orelse),
             Stmt::While(w) => {
                 self.eval(&w.test);
-                let info = self.loop_info(w.range.start(), w.test.range().end(), &w.test, LoopKind::While, None);
+                let info =
+                    self.loop_info(w.range.start(), w.test.range().end(), &w.test, LoopKind::While, None, &w.body);
                 self.loops.push(info);
+                self.loop_conds.push(self.cond_depth);
                 self.block(&w.body);
                 self.loops.pop();
+                self.loop_conds.pop();
                 self.block(&w.orelse);
             }
             Stmt::If(i) => {
                 self.truthiness(&i.test);
                 self.eval(&i.test);
                 let before = self.env.clone();
+                let memo = is_membership_test(&i.test);
+                self.memo_depth += u32::from(memo);
+                self.cond_depth += 1;
                 self.block(&i.body);
+                self.memo_depth -= u32::from(memo);
                 let after_body = std::mem::replace(&mut self.env, before);
                 self.block(&i.orelse);
+                self.cond_depth -= 1;
                 let after_else = std::mem::take(&mut self.env);
                 self.env = merge_envs(after_body, after_else);
             }
@@ -693,10 +743,12 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
 
     fn try_block(&mut self, body: &[Stmt], handlers: &[ast::ExceptHandler], orelse: &[Stmt], finalbody: &[Stmt]) {
         self.block(body);
+        self.except_depth += 1;
         for h in handlers {
             let ast::ExceptHandler::ExceptHandler(h) = h;
             self.block(&h.body);
         }
+        self.except_depth -= 1;
         self.block(orelse);
         self.block(finalbody);
     }
@@ -731,6 +783,20 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 }
             }
         }
+        if let Some(Value::QuerySet(q)) = ctx.get_queryset.clone().or_else(|| ctx.queryset.clone()) {
+            if q.path.is_empty() && q.root.certain {
+                self.sink.facts.class_querysets.push(ClassQueryset {
+                    class_name: c.name.to_string(),
+                    class_range: c.range,
+                    model: q.model,
+                    select: q.root.select.iter().cloned().collect(),
+                    select_all: q.root.select_all,
+                    prefetch: q.root.prefetch.iter().cloned().collect(),
+                    origin: q.root.origin.clone(),
+                    from_get_queryset: ctx.get_queryset.is_some(),
+                });
+            }
+        }
         for s in &c.body {
             match s {
                 Stmt::FunctionDef(d) => self.nested_scope(&d.body, &d.args, Some(ctx.clone())),
@@ -748,29 +814,34 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         iter: &Expr,
         kind: LoopKind,
         target: Option<&Expr>,
+        body: &[Stmt],
     ) -> Rc<LoopInfo> {
         let parsed = self.parsed();
         let mut targets = Vec::new();
         if let Some(t) = target {
             crate::python::names::target_names(t, &mut targets);
         }
+        assigned_names(body, &mut targets);
         Rc::new(LoopInfo {
             span: parsed.span(TextRange::new(start, end.max(start))),
             iter_text: parsed.source_of(iter).to_string(),
             kind,
             targets,
+            bounded: bounded_iterable(iter),
         })
     }
 
     fn for_loop(&mut self, stmt: &Stmt, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) {
         let iterable = self.eval(iter);
-        let info = self.loop_info(stmt.range().start(), iter.range().end(), iter, LoopKind::For, Some(target));
+        let info = self.loop_info(stmt.range().start(), iter.range().end(), iter, LoopKind::For, Some(target), body);
         self.materialized(&iterable, iter.range(), Materialize::Loop);
         self.loops.push(info.clone());
+        self.loop_conds.push(self.cond_depth);
         let element = element_of(&iterable, target, &info);
         self.bind_loop_target(target, element);
         self.block(body);
         self.loops.pop();
+        self.loop_conds.pop();
         self.block(orelse);
     }
 
@@ -1052,8 +1123,12 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         if matches!(attr, "id" | "pk") {
             return;
         }
+        let attname = format!("{}_id", field.name);
         let deferred = match &shape.only {
-            Some(only) => !only.iter().any(|o| o.split("__").next() == Some(field.name.as_str())),
+            Some(only) => !only.iter().any(|o| {
+                let first = o.split("__").next().unwrap_or(o);
+                first == field.name || first == attname
+            }),
             None => shape.defer.iter().any(|d| d == &field.name),
         };
         if deferred {
@@ -1209,10 +1284,20 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
 
     /// A single-row or aggregate query on a root queryset, inside a `for` loop or comprehension.
     fn loop_call(&mut self, q: &Qs, method: &str, c: &ast::ExprCall) {
-        let Some(info) = self.loops.iter().rev().find(|l| l.kind != LoopKind::While).cloned() else { return };
-        if !q.root.certain {
+        let Some(pos) = self.loops.iter().rposition(|l| l.kind != LoopKind::While) else { return };
+        let info = self.loops[pos].clone();
+        // Not per row: memoised lookups, exception paths, deliberate per-row locks, related-manager
+        // queries (reported on their own), handfuls of iterations by construction.
+        if !q.root.certain
+            || self.memo_depth > 0
+            || self.except_depth > 0
+            || q.root.shape.locked
+            || q.root.shape.via_related
+            || info.bounded
+        {
             return;
         }
+        let conditional = self.cond_depth > self.loop_conds.get(pos).copied().unwrap_or(0);
         let parsed = self.parsed();
         let text = parsed.source_range(c.range).to_string();
         let targets: Vec<&String> =
@@ -1227,6 +1312,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             model: q.model,
             loop_info: info,
             uses_loop_var,
+            conditional,
         });
     }
 
@@ -1553,7 +1639,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             origin: self.origin(full, None),
             confidence: inst.root.confidence,
             certain: inst.root.certain || !cacheable,
-            shape: Shape::default(),
+            shape: Shape { via_related: true, filtered: true, ..Shape::default() },
         });
         let qs = Qs {
             model: target,
@@ -1713,9 +1799,11 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 &g.iter,
                 LoopKind::Comprehension,
                 Some(&g.target),
+                &[],
             );
             self.materialized(&iterable, g.iter.range(), Materialize::Loop);
             self.loops.push(info.clone());
+            self.loop_conds.push(self.cond_depth);
             pushed += 1;
             let element = element_of(&iterable, &g.target, &info);
             self.bind_loop_target(&g.target, element);
@@ -1728,6 +1816,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
         for _ in 0..pushed {
             self.loops.pop();
+            self.loop_conds.pop();
         }
         self.env = saved;
         Value::Unknown
@@ -1832,4 +1921,70 @@ fn contains_word(text: &str, word: &str) -> bool {
         let after = text[i + word.len()..].chars().next();
         !before.is_some_and(is_ident) && !before.is_some_and(|c| c == '.') && !after.is_some_and(is_ident)
     })
+}
+
+/// `if key not in memo:`, `if key in memo:`, `if not key in memo:`.
+fn is_membership_test(test: &Expr) -> bool {
+    match test {
+        Expr::Compare(c) => c.ops.iter().any(|op| matches!(op, ast::CmpOp::In | ast::CmpOp::NotIn)),
+        Expr::UnaryOp(u) => is_membership_test(&u.operand),
+        Expr::BoolOp(b) => b.values.iter().any(is_membership_test),
+        _ => false,
+    }
+}
+
+/// Literals, ALL_CAPS constants, `settings.X`, `range(<literal>)` and their `.items()`/`.keys()`.
+fn bounded_iterable(e: &Expr) -> bool {
+    let constant = |n: &str| n.len() > 1 && n.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    match e {
+        Expr::List(_) | Expr::Tuple(_) | Expr::Set(_) | Expr::Dict(_) | Expr::Constant(_) => true,
+        Expr::Name(n) => constant(n.id.as_str()),
+        Expr::Attribute(a) => constant(a.attr.as_str()),
+        Expr::Call(c) => match c.func.as_ref() {
+            Expr::Attribute(a) if matches!(a.attr.as_str(), "items" | "keys" | "values") => bounded_iterable(&a.value),
+            Expr::Name(n) if matches!(n.id.as_str(), "range" | "enumerate" | "sorted" | "reversed") => {
+                c.args.first().is_some_and(|a| matches!(a, Expr::Constant(_)) || bounded_iterable(a))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Names a block assigns (not inside nested functions), added to `out`.
+fn assigned_names(body: &[Stmt], out: &mut Vec<String>) {
+    use crate::python::names::target_names;
+    let mut stack: Vec<&[Stmt]> = vec![body];
+    while let Some(block) = stack.pop() {
+        for s in block {
+            match s {
+                Stmt::Assign(a) => a.targets.iter().for_each(|t| target_names(t, out)),
+                Stmt::AugAssign(a) => target_names(&a.target, out),
+                Stmt::AnnAssign(a) => target_names(&a.target, out),
+                Stmt::For(f) => {
+                    target_names(&f.target, out);
+                    stack.push(&f.body);
+                }
+                Stmt::If(i) => {
+                    stack.push(&i.body);
+                    stack.push(&i.orelse);
+                }
+                Stmt::While(w) => stack.push(&w.body),
+                Stmt::With(w) => {
+                    for item in &w.items {
+                        if let Some(v) = &item.optional_vars {
+                            target_names(v, out);
+                        }
+                    }
+                    stack.push(&w.body);
+                }
+                Stmt::Try(t) => {
+                    stack.push(&t.body);
+                    stack.push(&t.orelse);
+                    stack.push(&t.finalbody);
+                }
+                _ => {}
+            }
+        }
+    }
 }

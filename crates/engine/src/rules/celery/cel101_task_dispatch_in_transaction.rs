@@ -49,7 +49,7 @@ crate::declare_rule! {
     /// Corpus results are in `docs/rule-precision.md`.
     pub TASK_DISPATCH_IN_TRANSACTION {
         code: "CEL101", name: "task-dispatch-in-transaction", category: Celery,
-        severity: High, confidence: High, playbook: "celery-reliability",
+        severity: Medium, confidence: High, playbook: "celery-reliability",
     }
 }
 

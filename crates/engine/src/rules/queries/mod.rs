@@ -8,12 +8,18 @@ pub mod qry105_unbounded_queryset;
 pub mod qry106_len_queryset;
 pub mod qry107_queryset_truthiness;
 pub mod qry108_iteration_without_iterator;
+pub mod qry109_admin_list_display;
+pub mod qry110_serializer_n_plus_one;
 pub mod qry111_deferred_field_in_loop;
 
 use std::rc::Rc;
 
+use rustpython_parser::ast::{self, Expr};
+
 use crate::analysis::PyContext;
+use crate::facts::models::{Accessor, ModelId};
 use crate::facts::queries::{AccessKind, LoopQuery, Origin};
+use crate::python::walk::{walk_body, walk_expr, Visitor};
 use crate::report::Fix;
 
 /// The `select_related`/`prefetch_related` call that fetches everything the loops over one queryset
@@ -134,6 +140,75 @@ pub(crate) fn used_elsewhere(
 
 pub(crate) fn model_name(ctx: &PyContext<'_, '_>, id: usize) -> String {
     ctx.view.models.get(id).name.clone()
+}
+
+/// Relation paths a method reads from its object parameter (`def col(self, obj)`): (path, through a to-many
+/// relation, the access expression).
+pub(crate) fn relation_reads<'a>(
+    ctx: &PyContext<'_, '_>,
+    def: &'a ast::StmtFunctionDef,
+    model: ModelId,
+    obj_param: usize,
+) -> Vec<(String, bool, &'a Expr)> {
+    let params: Vec<&str> = def.args.args.iter().map(|a| a.def.arg.as_str()).collect();
+    let Some(obj) = params.get(obj_param).copied() else { return Vec::new() };
+    struct V<'c, 'v, 'x, 'a> {
+        ctx: &'c PyContext<'v, 'x>,
+        obj: &'c str,
+        model: ModelId,
+        out: Vec<(String, bool, &'a Expr)>,
+    }
+    impl<'a> Visitor<'a> for V<'_, '_, '_, 'a> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            if let Expr::Attribute(_) = e {
+                if let Some((path, many)) = chain_path(self.ctx, e, self.obj, self.model) {
+                    if !self.out.iter().any(|(p, _, _)| *p == path) {
+                        self.out.push((path, many, e));
+                    }
+                    return;
+                }
+            }
+            walk_expr(self, e);
+        }
+    }
+    let mut v = V { ctx, obj, model, out: Vec::new() };
+    walk_body(&mut v, &def.body);
+    v.out
+}
+
+/// `obj.a.b` → ("a__b", many?) following declared relations from the model; `None` when the chain
+/// does not start at `obj` or its first attribute is not a relation.
+pub(crate) fn chain_path(ctx: &PyContext<'_, '_>, e: &Expr, obj: &str, model: ModelId) -> Option<(String, bool)> {
+    let mut attrs = Vec::new();
+    let mut cur = e;
+    while let Expr::Attribute(a) = cur {
+        attrs.push(a.attr.as_str());
+        cur = &a.value;
+    }
+    if !matches!(cur, Expr::Name(n) if n.id.as_str() == obj) {
+        return None;
+    }
+    attrs.reverse();
+    let models = &ctx.view.models;
+    let mut path = Vec::new();
+    let mut current = Some(model);
+    let mut many = false;
+    for attr in attrs {
+        let Some(m) = current else { break };
+        match models.accessor(m, attr) {
+            Some(Accessor::Single { target, .. }) => {
+                path.push(attr);
+                current = target;
+            }
+            Some(Accessor::Many { .. }) => {
+                path.push(attr);
+                many = true;
+                break;
+            }
+            None => break,
+        }
+    }
+    (!path.is_empty()).then(|| (path.join("__"), many))
 }
 
 #[cfg(test)]

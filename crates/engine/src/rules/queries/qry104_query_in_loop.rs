@@ -45,7 +45,10 @@ crate::declare_rule! {
     /// ## Precision
     /// Only queries on a model manager chain (`X.objects...`) of a model defined in the reviewed
     /// files, inside `for` loops and comprehensions (not `while` loops, which usually poll or retry).
-    /// Queries through a related manager are `related-query-in-loop`.
+    /// Not reported: queries through a related manager (`related-query-in-loop`), memoised lookups
+    /// (under `if key not in cache:`), exception handlers, deliberate per-row `select_for_update()`,
+    /// loops over literals and constants, and loop-invariant queries under a condition. Names
+    /// assigned in the loop body count as loop variables. Severity is medium in data migrations.
     /// Corpus results are in `docs/rule-precision.md`.
     pub QUERY_IN_LOOP {
         code: "QRY104", name: "query-in-loop", category: Queries,
@@ -56,7 +59,8 @@ crate::declare_rule! {
 /// QRY104
 pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
     for call in &ctx.queries.loop_calls {
-        if call.loop_info.kind == LoopKind::While {
+        // A loop-invariant query under a condition usually runs once (behind `if not cached:`).
+        if call.loop_info.kind == LoopKind::While || (!call.uses_loop_var && call.conditional) {
             continue;
         }
         let model = model_name(ctx, call.model);
@@ -87,7 +91,8 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         };
         let f = out.emit(&QUERY_IN_LOOP, ctx.path(), call.span, message);
         f.fix = Some(fix);
-        if !call.uses_loop_var {
+        // A data migration pays it once, during the deploy.
+        if !call.uses_loop_var || ctx.kind() == crate::project::FileKind::Migration {
             f.severity = Severity::Medium;
         }
     }

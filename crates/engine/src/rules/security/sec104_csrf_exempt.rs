@@ -157,6 +157,8 @@ fn at_risk(text: &str) -> bool {
         "verify",
         "bearer",
         "client_secret",
+        "secret",
+        "token",
     ]
     .iter()
     .any(|p| lower.contains(p));

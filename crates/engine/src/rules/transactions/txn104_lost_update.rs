@@ -40,9 +40,10 @@ crate::declare_rule! {
     /// `transaction.atomic()` and save with `update_fields`.
     ///
     /// ## Precision
-    /// The object must be a model instance (fetched, looped over, or `self` in a model method) and the
-    /// attribute a field declared on its model; a `save()` of the same variable must follow in the
-    /// function.
+    /// The object must be a model instance (fetched, looped over, or `self` in a model method), the
+    /// attribute a numeric field declared on its model, and a `save()` of the same variable must follow
+    /// in the function. Not reported: data migrations (a single writer), copies being inserted
+    /// (`obj.pk = None`), and values the function itself assigned first.
     /// Corpus results are in `docs/rule-precision.md`.
     pub LOST_UPDATE {
         code: "TXN104", name: "lost-update", category: Transactions,
@@ -50,11 +51,34 @@ crate::declare_rule! {
     }
 }
 
+fn numeric_field(ctx: &PyContext<'_, '_>, model: usize, field: &str) -> bool {
+    ctx.view.models.get(model).fields.iter().any(|f| {
+        f.name == field
+            && matches!(
+                f.class_name.as_str(),
+                "IntegerField"
+                    | "BigIntegerField"
+                    | "SmallIntegerField"
+                    | "PositiveIntegerField"
+                    | "PositiveBigIntegerField"
+                    | "PositiveSmallIntegerField"
+                    | "DecimalField"
+                    | "FloatField"
+                    | "DurationField"
+                    | "MoneyField"
+            )
+    })
+}
+
 /// TXN104
 pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
     let code = ctx.code();
+    // A data migration is the only writer while it runs.
+    if ctx.kind() == crate::project::FileKind::Migration {
+        return;
+    }
     for w in &ctx.queries.read_modify_writes {
-        if w.locked {
+        if w.locked || !numeric_field(ctx, w.model, &w.field) {
             continue;
         }
         let Some(func) =
@@ -62,6 +86,17 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         else {
             continue;
         };
+        // A copy being inserted (`obj.pk = None`), or a value this function set itself, is not a
+        // read of shared state.
+        let before =
+            ctx.source_range(rustpython_parser::text_size::TextRange::new(func.range.start(), w.range.start()));
+        let var = &w.var;
+        if before.contains(&format!("{var}.pk = None"))
+            || before.contains(&format!("{var}.id = None"))
+            || before.contains(&format!("{var}.{} = ", w.field))
+        {
+            continue;
+        }
         let saved = code.calls.iter().any(|c| {
             c.method == Some("save")
                 && c.call.range.start() > w.range.end()
