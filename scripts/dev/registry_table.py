@@ -20,12 +20,19 @@ for path in sorted((root / "rules").glob("*/*.rs")):
         raise SystemExit(f"{path}: no declare_rule! static found")
     static, code = decl.groups()
     module = f"{path.parent.name}::{path.stem}"
-    front_end = "pub fn check(" not in text
-    rules.append((code, module, static, front_end))
+    if "pub fn check(ctx: &PyContext" in text:
+        kind = "Python"
+    elif "pub fn check(ctx: &TemplateContext" in text:
+        kind = "Template"
+    elif "pub fn check(ctx: &ProjectContext" in text:
+        kind = "Project"
+    else:
+        kind = None
+    rules.append((code, module, static, kind))
 rules.sort()
 lines = ["pub static RULES: &[Rule] = &["]
-for code, module, static, front_end in rules:
-    check = "Check::FrontEnd" if front_end else f"Check::Python({module}::check)"
+for code, module, static, kind in rules:
+    check = "Check::FrontEnd" if kind is None else f"Check::{kind}({module}::check)"
     lines.append(f"    Rule {{ meta: &{module}::{static}, check: {check} }},")
 lines.append("];")
 registry = root / "registry.rs"

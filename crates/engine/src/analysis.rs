@@ -5,14 +5,17 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::facts::code::CodeFacts;
 use crate::facts::queries::{self, QueryFacts};
-use crate::facts::{ProjectView, PyFile};
+use crate::facts::{ProjectView, PyFile, TemplateFile};
 use crate::options::Options;
 use crate::project::{detect_kind, FileKind, Project};
 use crate::python::parse_python;
 use crate::registry::{Check, RULES};
 use crate::report::{Category, FileInfo, Finding, Report, Scores};
 use crate::rule::RuleMeta;
-use crate::rules::syntax::{syn001_syntax_error::SYNTAX_ERROR, syn002_unsupported_syntax::UNSUPPORTED_SYNTAX};
+use crate::rules::syntax::{
+    syn001_syntax_error::SYNTAX_ERROR, syn002_unsupported_syntax::UNSUPPORTED_SYNTAX,
+    syn003_template_syntax::TEMPLATE_SYNTAX,
+};
 use crate::text::Span;
 use crate::{score, suppress, REPORT_SCHEMA_VERSION};
 
@@ -22,6 +25,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     let mut files = Vec::with_capacity(project.files.len());
     let mut emitter = Emitter::default();
     let mut py_files = Vec::new();
+    let mut templates = Vec::new();
     let mut texts: HashMap<String, &str> = HashMap::new();
     let mut ran: BTreeSet<Category> = BTreeSet::new();
 
@@ -46,13 +50,24 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
                     }
                 }
             }
+        } else if kind == FileKind::Template {
+            ran.insert(Category::Syntax);
+            let template = crate::template::parse(&f.text);
+            // Jinja2 templates share the delimiters but not the grammar.
+            let jinja = path.contains("/jinja2/") || path.ends_with(".jinja") || path.ends_with(".jinja2") || path.ends_with(".j2");
+            if options.rule_enabled(TEMPLATE_SYNTAX.code, TEMPLATE_SYNTAX.name) && !jinja {
+                for p in &template.problems {
+                    emitter.emit(&TEMPLATE_SYNTAX, &path, p.span, p.message.clone());
+                }
+            }
+            templates.push(TemplateFile { path, text: f.text.clone(), template });
         }
     }
 
-    let view = ProjectView::new(&py_files);
-    for i in 0..py_files.len() {
-        let queries = queries::extract(&view, i);
-        let ctx = PyContext { view: &view, file: i, queries: &queries, options };
+    let view = ProjectView::new(&py_files, &templates);
+    let all_queries: Vec<QueryFacts> = (0..py_files.len()).map(|i| queries::extract(&view, i)).collect();
+    for (i, queries) in all_queries.iter().enumerate() {
+        let ctx = PyContext { view: &view, file: i, queries, options };
         // Test code does not serve production traffic: only its syntax is checked.
         let test_file = ctx.is_test_file();
         for rule in RULES {
@@ -64,6 +79,25 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
             }
             ran.insert(rule.meta.category);
             check(&ctx, &mut emitter);
+        }
+    }
+    for (i, t) in templates.iter().enumerate() {
+        let ctx = TemplateContext { view: &view, template: i, options };
+        let test_file = is_test_path(&t.path);
+        for rule in RULES {
+            let Check::Template(check) = rule.check else { continue };
+            if options.rule_enabled(rule.meta.code, rule.meta.name) && !test_file {
+                ran.insert(rule.meta.category);
+                check(&ctx, &mut emitter);
+            }
+        }
+    }
+    let project_ctx = ProjectContext { view: &view, queries: &all_queries, options };
+    for rule in RULES {
+        let Check::Project(check) = rule.check else { continue };
+        if options.rule_enabled(rule.meta.code, rule.meta.name) && !py_files.is_empty() {
+            ran.insert(rule.meta.category);
+            check(&project_ctx, &mut emitter);
         }
     }
 
@@ -130,17 +164,7 @@ impl<'v, 'a> PyContext<'v, 'a> {
 
     /// Whether the file is test code, where some production rules do not apply.
     pub fn is_test_file(&self) -> bool {
-        let p = self.path();
-        let name = p.rsplit('/').next().unwrap_or(p);
-        p.contains("/tests/")
-            || p.starts_with("tests/")
-            || p.contains("/test/")
-            || name.starts_with("test_")
-            || name.ends_with("_tests.py")
-            || name.ends_with("_test.py")
-            || name == "tests.py"
-            || name == "conftest.py"
-            || name == "factories.py"
+        is_test_path(self.path())
     }
 
     pub fn path(&self) -> &str {
@@ -150,6 +174,41 @@ impl<'v, 'a> PyContext<'v, 'a> {
     pub fn kind(&self) -> FileKind {
         self.file().kind
     }
+}
+
+/// What a template rule sees: the project view and one template.
+pub struct TemplateContext<'v, 'a> {
+    pub view: &'v ProjectView<'a>,
+    pub template: usize,
+    pub options: &'v Options,
+}
+
+impl<'v, 'a> TemplateContext<'v, 'a> {
+    pub fn file(&self) -> &'a TemplateFile {
+        &self.view.templates[self.template]
+    }
+}
+
+/// What a project-wide rule sees: every file's facts at once (for flows between files, such as a
+/// view's context into a template).
+pub struct ProjectContext<'v, 'a> {
+    pub view: &'v ProjectView<'a>,
+    pub queries: &'v [QueryFacts],
+    pub options: &'v Options,
+}
+
+/// Whether a path is test code (tests are checked for syntax only).
+pub fn is_test_path(p: &str) -> bool {
+    let name = p.rsplit('/').next().unwrap_or(p);
+    p.contains("/tests/")
+        || p.starts_with("tests/")
+        || p.contains("/test/")
+        || name.starts_with("test_")
+        || name.ends_with("_tests.py")
+        || name.ends_with("_test.py")
+        || name == "tests.py"
+        || name == "conftest.py"
+        || name == "factories.py"
 }
 
 /// Collects findings. Rules call [`Emitter::emit`] and adjust the returned finding (fix, confidence).

@@ -17,6 +17,7 @@ pub mod rule;
 pub mod rules;
 pub mod score;
 pub mod suppress;
+pub mod template;
 pub mod text;
 
 pub use analysis::{analyze, display_path};

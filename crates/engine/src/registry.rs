@@ -1,15 +1,21 @@
 //! The one table of rules. Codes, names and docs live in each rule's file; this table only lists them
 //! with their checks, and the tests below keep the table and the files honest.
 
-use crate::analysis::{Emitter, PyContext};
+use crate::analysis::{Emitter, ProjectContext, PyContext, TemplateContext};
 use crate::rule::RuleMeta;
-use crate::rules::{asyncio, caching, celery, queries, security, side_effects, storage, syntax, time, transactions};
+use crate::rules::{
+    asyncio, caching, celery, queries, security, side_effects, storage, syntax, templates, time, transactions,
+};
 
 /// How a rule is run.
 #[derive(Clone, Copy)]
 pub enum Check {
     /// Once per parsed Python file (python, migration and settings kinds).
     Python(fn(&PyContext<'_, '_>, &mut Emitter)),
+    /// Once per template file.
+    Template(fn(&TemplateContext<'_, '_>, &mut Emitter)),
+    /// Once per project, for flows between files.
+    Project(fn(&ProjectContext<'_, '_>, &mut Emitter)),
     /// Produced by a front end while reading input (syntax errors); listed for its docs.
     FrontEnd,
 }
@@ -114,12 +120,20 @@ pub static RULES: &[Rule] = &[
         check: Check::Python(queries::qry111_deferred_field_in_loop::check),
     },
     Rule {
+        meta: &queries::qry112_template_n_plus_one::TEMPLATE_N_PLUS_ONE,
+        check: Check::Project(queries::qry112_template_n_plus_one::check),
+    },
+    Rule {
         meta: &security::sec101_sql_injection::SQL_INJECTION,
         check: Check::Python(security::sec101_sql_injection::check),
     },
     Rule {
         meta: &security::sec102_unsafe_html::UNSAFE_HTML,
         check: Check::Python(security::sec102_unsafe_html::check),
+    },
+    Rule {
+        meta: &security::sec103_template_unsafe_output::TEMPLATE_UNSAFE_OUTPUT,
+        check: Check::Template(security::sec103_template_unsafe_output::check),
     },
     Rule {
         meta: &security::sec104_csrf_exempt::CSRF_EXEMPT,
@@ -147,6 +161,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule { meta: &syntax::syn001_syntax_error::SYNTAX_ERROR, check: Check::FrontEnd },
     Rule { meta: &syntax::syn002_unsupported_syntax::UNSUPPORTED_SYNTAX, check: Check::FrontEnd },
+    Rule { meta: &syntax::syn003_template_syntax::TEMPLATE_SYNTAX, check: Check::FrontEnd },
     Rule {
         meta: &time::tim101_naive_datetime::NAIVE_DATETIME,
         check: Check::Python(time::tim101_naive_datetime::check),
@@ -158,6 +173,14 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &time::tim103_use_tz_disabled::USE_TZ_DISABLED,
         check: Check::Python(time::tim103_use_tz_disabled::check),
+    },
+    Rule {
+        meta: &templates::tpl101_query_in_template_tag::QUERY_IN_TEMPLATE_TAG,
+        check: Check::Template(templates::tpl101_query_in_template_tag::check),
+    },
+    Rule {
+        meta: &templates::tpl102_uncached_expensive_fragment::UNCACHED_EXPENSIVE_FRAGMENT,
+        check: Check::Template(templates::tpl102_uncached_expensive_fragment::check),
     },
     Rule {
         meta: &transactions::txn101_select_for_update_outside_atomic::SELECT_FOR_UPDATE_OUTSIDE_ATOMIC,
@@ -263,17 +286,35 @@ mod tests {
         out
     }
 
-    /// Runs a docs code block. The fence's info string picks the kind: `python` (a module),
-    /// `python settings`, `python migration`, `django`/`html` (a template).
-    fn run_block(info: &str, code: &str) -> crate::Report {
+    /// The kind and path a docs code block stands for. The fence's info string picks it: `python` (a
+    /// module), `python settings`, `python migration`, `django`/`html` (a template).
+    fn block_file(info: &str) -> (FileKind, &'static str) {
         let words: Vec<&str> = info.split([' ', ',']).collect();
-        let (kind, path) = match (words.first().copied().unwrap_or(""), words.get(1).copied()) {
-            ("django" | "html" | "htmldjango", _) => (FileKind::Template, "templates/example.html"),
+        match (words.first().copied().unwrap_or(""), words.get(1).copied()) {
+            ("django" | "html" | "htmldjango", _) => (FileKind::Template, "example/templates/example.html"),
             (_, Some("settings")) => (FileKind::Settings, "example/settings.py"),
             (_, Some("migration")) => (FileKind::Migration, "example/migrations/0002_example.py"),
             _ => (FileKind::Python, "example/views.py"),
-        };
-        analyze(&Project::new(vec![SourceFile::new(path, code).with_kind(kind)]), &Options::default())
+        }
+    }
+
+    /// Runs the code blocks of a docs section as one project; blocks of `carry` whose kind the
+    /// section lacks are added (the template an Example shows also backs its Use-instead code).
+    fn run_blocks(blocks: &[(String, String)], carry: &[(String, String)]) -> crate::Report {
+        let mut files: Vec<SourceFile> = Vec::new();
+        let mut kinds = Vec::new();
+        for (info, code) in blocks {
+            let (kind, path) = block_file(info);
+            kinds.push(kind);
+            files.push(SourceFile::new(path, code.clone()).with_kind(kind));
+        }
+        for (info, code) in carry {
+            let (kind, path) = block_file(info);
+            if !kinds.contains(&kind) {
+                files.push(SourceFile::new(path, code.clone()).with_kind(kind));
+            }
+        }
+        analyze(&Project::new(files), &Options::default())
     }
 
     #[test]
@@ -282,7 +323,7 @@ mod tests {
             let meta = r.meta;
             let example = code_blocks(&meta.section("Example").unwrap_or_default());
             assert!(!example.is_empty(), "{}: Example has no code block", meta.code);
-            let report = run_block(&example[0].0, &example[0].1);
+            let report = run_blocks(&example, &[]);
             assert!(
                 report.findings.iter().any(|f| f.code == meta.code),
                 "{}: its Example does not trigger it; findings: {:?}",
@@ -291,15 +332,13 @@ mod tests {
             );
             let instead = code_blocks(&meta.section("Use instead").unwrap_or_default());
             assert!(!instead.is_empty(), "{}: Use instead has no code block", meta.code);
-            for (info, code) in &instead {
-                let report = run_block(info, code);
-                assert!(
-                    !report.findings.iter().any(|f| f.code == meta.code),
-                    "{}: its Use-instead code still triggers it: {:?}",
-                    meta.code,
-                    report.findings.iter().filter(|f| f.code == meta.code).map(|f| &f.message).collect::<Vec<_>>()
-                );
-            }
+            let report = run_blocks(&instead, &example);
+            assert!(
+                !report.findings.iter().any(|f| f.code == meta.code),
+                "{}: its Use-instead code still triggers it: {:?}",
+                meta.code,
+                report.findings.iter().filter(|f| f.code == meta.code).map(|f| &f.message).collect::<Vec<_>>()
+            );
         }
     }
 

@@ -5,7 +5,9 @@ pub mod code;
 pub mod models;
 pub mod queries;
 pub mod settings;
+pub mod template_flow;
+pub mod template_tags;
 pub mod view;
 
 pub use models::{ModelId, ModelIndex};
-pub use view::{ProjectView, PyFile};
+pub use view::{ProjectView, PyFile, TemplateFile};

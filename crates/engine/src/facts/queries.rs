@@ -210,6 +210,56 @@ pub struct QueryFacts {
     pub read_modify_writes: Vec<ReadModifyWrite>,
     pub cached_objects: Vec<CachedObject>,
     pub class_querysets: Vec<ClassQueryset>,
+    pub template_renders: Vec<TemplateRender>,
+}
+
+/// A template rendered with a context whose values are querysets or model instances.
+#[derive(Clone, Debug)]
+pub struct TemplateRender {
+    pub template: String,
+    /// Where the rendering happens (the `render()` call, or the view class).
+    pub span: Span,
+    /// The view function or class, for messages.
+    pub view: String,
+    pub vars: Vec<(String, ContextValue)>,
+}
+
+/// A template context value the template flow can follow.
+#[derive(Clone, Debug)]
+pub enum ContextValue {
+    /// A queryset the template iterates.
+    Rows(QuerysetSnapshot),
+    /// One model instance (a detail page's object).
+    Object(QuerysetSnapshot),
+}
+
+/// What a queryset fetches, frozen at one point: enough to decide whether a relation path is loaded.
+#[derive(Clone, Debug)]
+pub struct QuerysetSnapshot {
+    pub model: ModelId,
+    pub select: Vec<String>,
+    pub select_all: bool,
+    pub prefetch: Vec<String>,
+    pub origin: Rc<Origin>,
+}
+
+impl QuerysetSnapshot {
+    pub fn covers(&self, path: &str, has_many: bool) -> bool {
+        let hit = |set: &[String]| {
+            set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+        };
+        hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
+    }
+
+    fn of(root: &Root) -> QuerysetSnapshot {
+        QuerysetSnapshot {
+            model: root.model,
+            select: root.select.iter().cloned().collect(),
+            select_all: root.select_all,
+            prefetch: root.prefetch.iter().cloned().collect(),
+            origin: root.origin.clone(),
+        }
+    }
 }
 
 /// The queryset a class works on (`queryset = ...` or `get_queryset()`), for views and admins.
@@ -375,6 +425,8 @@ enum Value {
     Instance(Inst),
     Enumerate(Box<Value>),
     Prefetch(PrefetchSpec),
+    /// A dict with string keys, such as a template context.
+    Dict(Vec<(String, Value)>),
 }
 
 impl Value {
@@ -477,6 +529,9 @@ struct Shared<'v, 'a> {
 struct ClassCtx {
     queryset: Option<Value>,
     get_queryset: Option<Value>,
+    /// What `super().get_context_data()` returns for a generic view (`object_list`, ...).
+    base_context: Vec<(String, Value)>,
+    template_name: Option<String>,
     /// Set when the class is itself a model: `self` in its methods is an instance of it.
     model: Option<ModelId>,
 }
@@ -500,6 +555,8 @@ struct Interp<'s, 'v, 'a> {
     cond_depth: u32,
     /// `cond_depth` when each entry of `loops` was entered.
     loop_conds: Vec<u32>,
+    /// The function being analysed, for messages (`post_list`, `PostList.get_context_data`).
+    function_name: Option<String>,
 }
 
 const MAX_CALL_DEPTH: usize = 3;
@@ -527,6 +584,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             except_depth: 0,
             cond_depth: 0,
             loop_conds: Vec::new(),
+            function_name: None,
         }
     }
 
@@ -611,8 +669,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     }
 
     /// Analyses a nested scope (function or method) with a fresh environment.
-    fn nested_scope(&mut self, body: &[Stmt], args: &ast::Arguments, class: Option<ClassCtx>) {
+    fn nested_scope(&mut self, name: &str, body: &[Stmt], args: &ast::Arguments, class: Option<ClassCtx>) {
         let mut inner = Interp::new(self.shared, self.file, self.aliases, &mut *self.sink, self.call_depth);
+        inner.function_name = Some(name.to_string());
         // Module-level names (models imported or aliased) stay visible; locals of the enclosing
         // function are visible to closures too.
         inner.env = self.env.clone();
@@ -628,8 +687,8 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
 
     fn stmt(&mut self, stmt: &Stmt) {
         match stmt {
-            Stmt::FunctionDef(d) => self.nested_scope(&d.body, &d.args, None),
-            Stmt::AsyncFunctionDef(d) => self.nested_scope(&d.body, &d.args, None),
+            Stmt::FunctionDef(d) => self.nested_scope(d.name.as_str(), &d.body, &d.args, None),
+            Stmt::AsyncFunctionDef(d) => self.nested_scope(d.name.as_str(), &d.body, &d.args, None),
             Stmt::ClassDef(c) => self.class_def(c),
             Stmt::Return(r) => {
                 let v = r.value.as_ref().map(|v| self.eval(v)).unwrap_or_default();
@@ -783,6 +842,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 }
             }
         }
+        self.generic_view_context(c, &mut ctx);
         if let Some(Value::QuerySet(q)) = ctx.get_queryset.clone().or_else(|| ctx.queryset.clone()) {
             if q.path.is_empty() && q.root.certain {
                 self.sink.facts.class_querysets.push(ClassQueryset {
@@ -799,11 +859,109 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
         for s in &c.body {
             match s {
-                Stmt::FunctionDef(d) => self.nested_scope(&d.body, &d.args, Some(ctx.clone())),
-                Stmt::AsyncFunctionDef(d) => self.nested_scope(&d.body, &d.args, Some(ctx.clone())),
+                Stmt::FunctionDef(d) => {
+                    self.nested_scope(&format!("{}.{}", c.name, d.name), &d.body, &d.args, Some(ctx.clone()))
+                }
+                Stmt::AsyncFunctionDef(d) => {
+                    self.nested_scope(&format!("{}.{}", c.name, d.name), &d.body, &d.args, Some(ctx.clone()))
+                }
                 Stmt::ClassDef(inner) => self.class_def(inner),
                 _ => {}
             }
+        }
+    }
+
+    /// For generic views: the template they render and the context Django builds for them
+    /// (`object_list`/`<model>_list` for list views, `object`/`<model>` for detail views), extended by
+    /// `get_context_data`. Records the implicit rendering.
+    fn generic_view_context(&mut self, c: &ast::StmtClassDef, ctx: &mut ClassCtx) {
+        let bases: Vec<&str> = c.bases.iter().filter_map(last_segment).collect();
+        let is_list = bases.iter().any(|b| b.contains("ListView") || *b == "MultipleObjectMixin");
+        let is_detail =
+            bases.iter().any(|b| matches!(*b, "DetailView" | "UpdateView" | "DeleteView" | "SingleObjectMixin"));
+        let attr = |name: &str| {
+            c.body.iter().find_map(|s| match s {
+                Stmt::Assign(a) if matches!(a.targets.as_slice(), [Expr::Name(n)] if n.id.as_str() == name) => {
+                    Some(&*a.value)
+                }
+                _ => None,
+            })
+        };
+        ctx.template_name = attr("template_name").and_then(str_value).map(str::to_string);
+        let model_attr = attr("model").map(|m| self.peek_model(m)).unwrap_or(None);
+        let queryset = ctx.get_queryset.clone().or_else(|| ctx.queryset.clone()).or_else(|| {
+            model_attr.and_then(|m| {
+                match self.new_root(m, attr("model").map(|e| e.range()).unwrap_or(c.range), Confidence::High) {
+                    v @ Value::QuerySet(_) => Some(v),
+                    _ => None,
+                }
+            })
+        });
+        let model = match &queryset {
+            Some(Value::QuerySet(q)) => Some(q.model),
+            _ => model_attr,
+        };
+        let models = &self.shared.view.models;
+        let object_name = attr("context_object_name").and_then(str_value).map(str::to_string);
+        if let (Some(model), Some(q)) = (model, queryset.clone()) {
+            let lower = models.get(model).name.to_lowercase();
+            if is_list {
+                ctx.base_context.push(("object_list".into(), q.clone()));
+                ctx.base_context.push((object_name.clone().unwrap_or(format!("{lower}_list")), q));
+            } else if is_detail {
+                if let Value::QuerySet(qs) = &q {
+                    let inst = Value::Instance(Inst {
+                        model,
+                        root: qs.root.clone(),
+                        path: String::new(),
+                        has_many: false,
+                        per_iter: None,
+                        var: lower.clone(),
+                        parent: None,
+                    });
+                    ctx.base_context.push(("object".into(), inst.clone()));
+                    ctx.base_context.push((object_name.clone().unwrap_or(lower.clone()), inst));
+                }
+            }
+            if ctx.template_name.is_none() && (is_list || is_detail) {
+                let app = &models.get(model).app_label;
+                ctx.template_name = Some(format!("{app}/{lower}{}.html", if is_list { "_list" } else { "_detail" }));
+            }
+        }
+        if !(is_list || is_detail || ctx.template_name.is_some()) {
+            return;
+        }
+        // `get_context_data` may add more.
+        let mut context = Value::Dict(ctx.base_context.clone());
+        if let Some(def) = c.body.iter().find_map(|s| match s {
+            Stmt::FunctionDef(d) if d.name.as_str() == "get_context_data" => Some(d),
+            _ => None,
+        }) {
+            let mut sink = Sink::default();
+            let mut inner = Interp::new(self.shared, self.file, self.aliases, &mut sink, self.call_depth + 1);
+            inner.env = self.env.clone();
+            inner.class = Some(ctx.clone());
+            inner.function(&def.body, &def.args);
+            if let Some(v @ Value::Dict(_)) = single_value(inner.returns) {
+                context = v;
+            }
+        }
+        let (Some(template), Value::Dict(items)) = (ctx.template_name.clone(), context) else { return };
+        let vars = context_vars(&items);
+        if !vars.is_empty() {
+            let span = self.parsed().span(TextRange::new(c.range.start(), c.range.start()));
+            self.sink.facts.template_renders.push(TemplateRender { template, span, view: c.name.to_string(), vars });
+        }
+    }
+
+    /// The model a class attribute names (`model = Book`).
+    fn peek_model(&self, e: &Expr) -> Option<ModelId> {
+        match e {
+            Expr::Name(n) => match self.name(n.id.as_str()) {
+                Value::ModelClass(m) => Some(m),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -896,6 +1054,14 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 self.eval(&a.value);
             }
             Expr::Subscript(s) => {
+                if let (Expr::Name(n), Some(key)) = (s.value.as_ref(), str_value(&s.slice)) {
+                    if let Some(Value::Dict(mut items)) = self.env.get(n.id.as_str()).cloned() {
+                        items.retain(|(k, _)| k != key);
+                        items.push((key.to_string(), value));
+                        self.env.insert(n.id.to_string(), Value::Dict(items));
+                        return;
+                    }
+                }
                 self.eval(&s.value);
                 self.eval(&s.slice);
             }
@@ -956,6 +1122,31 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             }
             // A lambda's body runs later, usually not per row of an enclosing loop.
             Expr::Lambda(_) => Value::Unknown,
+            Expr::Dict(d) => {
+                let mut items = Vec::new();
+                let mut all_str = true;
+                for (k, v) in d.keys.iter().zip(&d.values) {
+                    let value = self.eval(v);
+                    match k.as_ref().and_then(str_value) {
+                        Some(key) => items.push((key.to_string(), value)),
+                        None => {
+                            // `{**base, "x": qs}`: merge a known dict, else give up on the keys.
+                            match (k, value) {
+                                (None, Value::Dict(inner)) => items.extend(inner),
+                                _ => all_str = false,
+                            }
+                        }
+                    }
+                    if let Some(k) = k {
+                        self.eval(k);
+                    }
+                }
+                if all_str {
+                    Value::Dict(items)
+                } else {
+                    Value::Unknown
+                }
+            }
             Expr::Await(a) => {
                 self.eval(&a.value);
                 Value::Unknown
@@ -1366,6 +1557,39 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
     }
 
+    /// The value of a simple expression without recording anything: a name, `self.<attr>` is unknown.
+    fn peek_value(&self, e: &Expr) -> Value {
+        match e {
+            Expr::Name(n) => self.env.get(n.id.as_str()).cloned().unwrap_or_default(),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// `render(request, "t.html", context)`, `render_to_string("t.html", context)`,
+    /// `TemplateResponse(request, "t.html", context)`, `self.render_to_response(context)`.
+    fn template_render(&mut self, c: &ast::ExprCall, func: &str, args: &[Value]) {
+        let (template_pos, context_pos) = match func {
+            "render_to_string" => (0, 1),
+            "render_to_response" => (usize::MAX, 0),
+            _ => (1, 2),
+        };
+        let template = if template_pos == usize::MAX {
+            self.class.as_ref().and_then(|k| k.template_name.clone())
+        } else {
+            c.args.get(template_pos).or_else(|| keyword(c, "template_name")).and_then(str_value).map(str::to_string)
+        };
+        let Some(template) = template else { return };
+        let context = args.get(context_pos).cloned().or_else(|| keyword(c, "context").map(|e| self.peek_value(e)));
+        let Some(Value::Dict(items)) = context else { return };
+        let vars = context_vars(&items);
+        if vars.is_empty() {
+            return;
+        }
+        let parsed = self.parsed();
+        let view = self.function_name.clone().unwrap_or_default();
+        self.sink.facts.template_renders.push(TemplateRender { template, span: parsed.span(c.range), view, vars });
+    }
+
     fn cached_object(&mut self, c: &ast::ExprCall, a: &ast::ExprAttribute, args: &[Value]) {
         let receiver = self.parsed().source_of(&*a.value);
         if !(receiver.ends_with("cache") || receiver.starts_with("caches[")) {
@@ -1456,6 +1680,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 if matches!(method, "set" | "add" | "get_or_set") {
                     self.cached_object(c, a, &args);
                 }
+                if matches!(method, "render" | "render_to_string" | "TemplateResponse" | "render_to_response") {
+                    self.template_render(c, method, &args);
+                }
                 if method == "get_model" {
                     if let Some(v) = self.get_model(c) {
                         return v;
@@ -1473,6 +1700,17 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                     if last_segment(&inner.func) == Some("super") && method == "get_queryset" {
                         return self.class.as_ref().and_then(|c| c.queryset.clone()).unwrap_or_default();
                     }
+                    if last_segment(&inner.func) == Some("super") && method == "get_context_data" {
+                        let base = self.class.as_ref().map(|c| c.base_context.clone()).unwrap_or_default();
+                        let mut items = base;
+                        for k in &c.keywords {
+                            if let Some(name) = &k.arg {
+                                let v = self.peek_value(&k.value);
+                                items.push((name.to_string(), v));
+                            }
+                        }
+                        return Value::Dict(items);
+                    }
                     let was = std::mem::replace(&mut self.writing, matches!(method, "update" | "delete"));
                     let v = self.eval(&a.value);
                     self.writing = was;
@@ -1482,7 +1720,12 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 };
                 self.method_call(receiver, method, c, a, &args)
             }
-            Expr::Name(n) => self.function_call(n.id.as_str(), c, args),
+            Expr::Name(n) => {
+                if matches!(n.id.as_str(), "render" | "render_to_string" | "TemplateResponse") {
+                    self.template_render(c, n.id.as_str(), &args);
+                }
+                self.function_call(n.id.as_str(), c, args)
+            }
             other => {
                 self.eval(other);
                 Value::Unknown
@@ -1525,6 +1768,26 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             Value::Manager(m) => self.manager_method(*m, method, c, a, args),
             Value::Instance(inst) if method == "save" => {
                 self.save_in_loop(&inst, c);
+                Value::Unknown
+            }
+            Value::Dict(mut items) if method == "update" => {
+                // `context.update({...})` / `context.update(key=value)` on a named dict.
+                if let Expr::Name(n) = a.value.as_ref() {
+                    if let Some(Value::Dict(new)) = args.first() {
+                        for (k, v) in new {
+                            items.retain(|(x, _)| x != k);
+                            items.push((k.clone(), v.clone()));
+                        }
+                    }
+                    for kw in &c.keywords {
+                        if let Some(name) = &kw.arg {
+                            let v = self.peek_value(&kw.value);
+                            items.retain(|(x, _)| x != name.as_str());
+                            items.push((name.to_string(), v));
+                        }
+                    }
+                    self.env.insert(n.id.to_string(), Value::Dict(items));
+                }
                 Value::Unknown
             }
             _ => Value::Unknown,
@@ -1987,4 +2250,20 @@ fn assigned_names(body: &[Stmt], out: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// The context entries the template flow can follow.
+fn context_vars(items: &[(String, Value)]) -> Vec<(String, ContextValue)> {
+    items
+        .iter()
+        .filter_map(|(k, v)| match v {
+            Value::QuerySet(q) if q.path.is_empty() && !q.values && q.root.certain => {
+                Some((k.clone(), ContextValue::Rows(QuerysetSnapshot::of(&q.root))))
+            }
+            Value::Instance(i) if i.path.is_empty() && i.root.certain && i.per_iter.is_none() => {
+                Some((k.clone(), ContextValue::Object(QuerysetSnapshot::of(&i.root))))
+            }
+            _ => None,
+        })
+        .collect()
 }

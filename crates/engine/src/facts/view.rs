@@ -11,6 +11,22 @@ use super::settings::ProjectSettings;
 use crate::project::FileKind;
 use crate::python::ParsedPython;
 
+/// One template file, parsed.
+pub struct TemplateFile {
+    pub path: String,
+    pub text: String,
+    pub template: crate::template::Template,
+}
+
+impl TemplateFile {
+    /// Whether this file is what `{% include "name" %}`/`render(..., "name")` loads: the path ends
+    /// with `templates/<name>`, or with `/<name>`, or is the name.
+    pub fn answers_to(&self, name: &str) -> bool {
+        let p = self.path.replace('\\', "/");
+        p == name || p.ends_with(&format!("templates/{name}")) || p.ends_with(&format!("/{name}"))
+    }
+}
+
 /// One Python file that parsed.
 pub struct PyFile {
     pub path: String,
@@ -22,6 +38,7 @@ pub struct PyFile {
 /// All parsed Python files and the project-wide indexes over them.
 pub struct ProjectView<'a> {
     pub files: &'a [PyFile],
+    pub templates: &'a [TemplateFile],
     pub models: ModelIndex,
     /// Module-level functions by name, for following querysets through helpers.
     pub functions: HashMap<&'a str, Vec<(usize, &'a StmtFunctionDef)>>,
@@ -29,10 +46,12 @@ pub struct ProjectView<'a> {
     pub code: Vec<CodeFacts<'a>>,
     /// The project's settings modules, evaluated.
     pub settings: ProjectSettings,
+    /// Custom template tags and filters that run queries, by the name templates use.
+    pub querying_tags: HashMap<String, super::template_tags::QueryingTag>,
 }
 
 impl<'a> ProjectView<'a> {
-    pub fn new(files: &'a [PyFile]) -> ProjectView<'a> {
+    pub fn new(files: &'a [PyFile], templates: &'a [TemplateFile]) -> ProjectView<'a> {
         let models = ModelIndex::build(files);
         let mut functions: HashMap<&'a str, Vec<(usize, &'a StmtFunctionDef)>> = HashMap::new();
         for (i, f) in files.iter().enumerate() {
@@ -42,8 +61,10 @@ impl<'a> ProjectView<'a> {
                 }
             }
         }
-        let code = files.iter().map(|f| CodeFacts::build(f.parsed.body())).collect();
+        let code: Vec<CodeFacts<'a>> = files.iter().map(|f| CodeFacts::build(f.parsed.body())).collect();
         let settings = ProjectSettings::build(files);
-        ProjectView { files, models, functions, code, settings }
+        let querying_tags =
+            if templates.is_empty() { HashMap::new() } else { super::template_tags::querying_tags(files, &code) };
+        ProjectView { files, templates, models, functions, code, settings, querying_tags }
     }
 }

@@ -68,6 +68,73 @@ pub fn target_names(target: &Expr, out: &mut Vec<String>) {
     }
 }
 
+/// The expression at the start of a method chain: `Book` in `Book.objects.filter(x=1).first()`.
+pub fn chain_root(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Attribute(a) => &a.value,
+            Expr::Call(c) => &c.func,
+            Expr::Subscript(s) => &s.value,
+            _ => return e,
+        }
+    }
+}
+
+/// Whether an attribute named `attr` appears anywhere along a method chain.
+pub fn chain_has_attr(mut e: &Expr, attr: &str) -> bool {
+    loop {
+        e = match e {
+            Expr::Attribute(a) => {
+                if a.attr.as_str() == attr {
+                    return true;
+                }
+                &a.value
+            }
+            Expr::Call(c) => &c.func,
+            Expr::Subscript(s) => &s.value,
+            _ => return false,
+        }
+    }
+}
+
+/// ORM methods that execute a query (or write) when called on a queryset or manager.
+pub const ORM_EXECUTING: &[&str] = &[
+    "get",
+    "first",
+    "last",
+    "count",
+    "exists",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "update",
+    "delete",
+    "aggregate",
+    "in_bulk",
+    "bulk_create",
+    "bulk_update",
+    "earliest",
+    "latest",
+    "iterator",
+    "explain",
+    "contains",
+];
+
+/// `X.objects....<executing method>(...)`: a call that runs a query through a model manager.
+pub fn orm_query_call(call: &ast::ExprCall) -> Option<&str> {
+    let Expr::Attribute(a) = call.func.as_ref() else { return None };
+    let method = a.attr.as_str();
+    if !ORM_EXECUTING.contains(&method) {
+        return None;
+    }
+    (chain_has_attr(&a.value, "objects") || chain_has_attr(&a.value, "_default_manager")).then_some(method)
+}
+
+/// A queryset expression built from a manager: `X.objects...` (lazy, no query by itself).
+pub fn manager_chain(e: &Expr) -> bool {
+    chain_has_attr(e, "objects") || chain_has_attr(e, "_default_manager")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,5 +11,6 @@ pub mod side_effects;
 pub mod storage;
 pub mod support;
 pub mod syntax;
+pub mod templates;
 pub mod time;
 pub mod transactions;

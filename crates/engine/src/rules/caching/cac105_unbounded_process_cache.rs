@@ -20,26 +20,27 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```python
-    /// _rates = {}
+    /// _profiles = {}
     ///
-    /// def exchange_rate(currency):
-    ///     if currency not in _rates:
-    ///         _rates[currency] = fetch_rate(currency)
-    ///     return _rates[currency]
+    /// def profile_data(user_id):
+    ///     if user_id not in _profiles:
+    ///         _profiles[user_id] = fetch_profile(user_id)
+    ///     return _profiles[user_id]
     /// ```
     ///
     /// ## Use instead
     /// ```python
     /// from django.core.cache import cache
     ///
-    /// def exchange_rate(currency):
-    ///     return cache.get_or_set(f"rate:v1:{currency}", lambda: fetch_rate(currency), 600)
+    /// def profile_data(user_id):
+    ///     return cache.get_or_set(f"profile:v1:{user_id}", lambda: fetch_profile(user_id), 600)
     /// ```
     /// For pure functions of a small domain, `functools.lru_cache(maxsize=...)` bounds the memory.
     ///
     /// ## Precision
     /// Registries filled at import time or by functions named like `register` are not caches and are
-    /// not reported; a module that pops, clears or deletes entries, or checks the size, is not reported.
+    /// not reported; nor are caches that are popped, cleared, size-checked or reset anywhere in the
+    /// project, or keyed only by a language, locale or currency (a small fixed set).
     /// Corpus results are in `docs/rule-precision.md`.
     pub UNBOUNDED_PROCESS_CACHE {
         code: "CAC105", name: "unbounded-process-cache", category: Caching,
@@ -83,11 +84,14 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         ]
         .iter()
         .any(|p| module_text.contains(p.as_str()));
-        if evicts {
+        // Reset from anywhere in the project (`module._cache = {}` in a settings-changed handler).
+        let reset_elsewhere = ctx.view.files.iter().any(|f| f.text.contains(&format!(".{name} = {{}}")) || f.text.contains(&format!("{name}.clear()")));
+        if evicts || reset_elsewhere {
             continue;
         }
         for f in code.functions.iter().filter(|f| !f.name.contains("register") && f.parent.is_none()) {
-            let params = f.param_names();
+            // Keys per language or locale come from a small fixed set.
+            let params: Vec<&str> = f.param_names().into_iter().filter(|p| !matches!(*p, "lang" | "language" | "locale" | "lang_code" | "language_code" | "currency")).collect();
             let mut v = Memo { name, params: &params, reads: false, writes: Vec::new() };
             walk_body(&mut v, f.body);
             let Some(write) = v.writes.first().copied().filter(|_| v.reads) else { continue };

@@ -11,6 +11,7 @@ pub mod qry108_iteration_without_iterator;
 pub mod qry109_admin_list_display;
 pub mod qry110_serializer_n_plus_one;
 pub mod qry111_deferred_field_in_loop;
+pub mod qry112_template_n_plus_one;
 
 use std::rc::Rc;
 

@@ -2,6 +2,7 @@
 
 pub mod sec101_sql_injection;
 pub mod sec102_unsafe_html;
+pub mod sec103_template_unsafe_output;
 pub mod sec104_csrf_exempt;
 
 use rustpython_parser::ast::Expr;
