@@ -19,7 +19,7 @@ step "formatting"
 cargo fmt --all --check
 
 step "engine, CLI and web-app tests (native)"
-cargo test --workspace --quiet
+cargo test --quiet
 
 step "the engine builds for wasm32-unknown-unknown"
 cargo check -p djreview-engine --target wasm32-unknown-unknown --quiet

@@ -121,3 +121,32 @@ fn pathological_inputs_are_survived() {
         assert_eq!(report.files.len(), 1, "{name}");
     }
 }
+
+const TEMPLATE_PIECES: &[&str] = &[
+    "{% for p in posts %}", "{% endfor %}", "{% if p.author %}", "{% elif x %}", "{% else %}", "{% endif %}", "{{ p.author.name|default:\"-\" }}",
+    "{% include \"x.html\" with a=b only %}", "{% extends 'base.html' %}", "{% block c %}", "{% endblock %}", "{% with a=b.c %}",
+    "{% endwith %}", "{% comment %}", "{% endcomment %}", "{% verbatim %}", "{% endverbatim %}", "{# x #}", "{{", "}}", "{%", "%}",
+    "{% autoescape off %}", "{% endautoescape %}", "{% cache 60 k %}", "{% endcache %}", "{{ x|safe }}", "<p>", "é", "\n", " ", "|", ":",
+    "\"", "'", "{%- for x in y -%}", "{% empty %}", "{% custom a.b %}", "{% endcustom %}",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn templates_never_panic(text in prop::collection::vec(prop::sample::select(TEMPLATE_PIECES), 0..60).prop_map(|v| v.concat()), raw in ".{0,200}") {
+        let models = "from django.db import models\nclass A(models.Model):\n    b = models.ForeignKey('A', null=True, on_delete=models.CASCADE)\n    body = models.TextField()\n";
+        let views = "from django.shortcuts import render\ndef v(request):\n    return render(request, 'x.html', {'posts': A.objects.all(), 'p': A.objects.get(pk=1)})\n";
+        let project = Project::new(vec![
+            SourceFile::new("app/models.py", models),
+            SourceFile::new("app/views.py", views),
+            SourceFile::new("app/templates/x.html", text.clone()),
+            SourceFile::new("app/templates/base.html", raw),
+        ]);
+        let report = analyze(&project, &Options::default());
+        let lines = text.split('\n').count() as u32;
+        for f in report.findings.iter().filter(|f| f.path == "app/templates/x.html") {
+            prop_assert!(f.line >= 1 && f.line <= lines, "{f:?}");
+        }
+    }
+}

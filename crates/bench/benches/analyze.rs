@@ -1,0 +1,29 @@
+//! Analysis throughput on a real Django code base (Django's own source by default).
+//!
+//! `scripts/bench.sh` downloads the corpus and sets `DJREVIEW_BENCH_CORPUS`; without it the benchmark
+//! says how to get one and exits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use engine::{analyze, Options};
+
+fn corpus_bench(c: &mut Criterion) {
+    let Some(root) = std::env::var_os("DJREVIEW_BENCH_CORPUS").map(PathBuf::from) else {
+        eprintln!("set DJREVIEW_BENCH_CORPUS to a folder of Django code (scripts/bench.sh does it)");
+        return;
+    };
+    let project = djreview_bench::load(&root);
+    let lines = djreview_bench::lines(&project);
+    eprintln!("corpus: {} files, {} lines from {}", project.files.len(), lines, root.display());
+    let mut group = c.benchmark_group("analyze");
+    group.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Elements(lines as u64));
+    group.bench_function(root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), |b| {
+        b.iter(|| analyze(&project, &Options::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, corpus_bench);
+criterion_main!(benches);
