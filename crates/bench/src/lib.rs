@@ -22,7 +22,9 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>) {
             if !matches!(name.as_str(), ".git" | "node_modules" | "__pycache__" | ".venv" | "venv" | "site-packages") {
                 walk(&path, out);
             }
-        } else if name.ends_with(".py") || (name.ends_with(".html") && path.components().any(|c| c.as_os_str() == "templates")) {
+        } else if name.ends_with(".py")
+            || (name.ends_with(".html") && path.components().any(|c| c.as_os_str() == "templates"))
+        {
             if let Ok(bytes) = std::fs::read(&path) {
                 out.push(SourceFile::new(path.to_string_lossy(), String::from_utf8_lossy(&bytes).into_owned()));
             }

@@ -54,7 +54,10 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
             ran.insert(Category::Syntax);
             let template = crate::template::parse(&f.text);
             // Jinja2 templates share the delimiters but not the grammar.
-            let jinja = path.contains("/jinja2/") || path.ends_with(".jinja") || path.ends_with(".jinja2") || path.ends_with(".j2");
+            let jinja = path.contains("/jinja2/")
+                || path.ends_with(".jinja")
+                || path.ends_with(".jinja2")
+                || path.ends_with(".j2");
             if options.rule_enabled(TEMPLATE_SYNTAX.code, TEMPLATE_SYNTAX.name) && !jinja {
                 for p in &template.problems {
                     emitter.emit(&TEMPLATE_SYNTAX, &path, p.span, p.message.clone());
@@ -83,7 +86,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     }
     for (i, t) in templates.iter().enumerate() {
         let ctx = TemplateContext { view: &view, template: i, options };
-        let test_file = is_test_path(&t.path);
+        let test_file = is_test_path(relative_path(&t.path, view.root));
         for rule in RULES {
             let Check::Template(check) = rule.check else { continue };
             if options.rule_enabled(rule.meta.code, rule.meta.name) && !test_file {
@@ -164,7 +167,7 @@ impl<'v, 'a> PyContext<'v, 'a> {
 
     /// Whether the file is test code, where some production rules do not apply.
     pub fn is_test_file(&self) -> bool {
-        is_test_path(self.path())
+        is_test_path(relative_path(self.path(), self.view.root))
     }
 
     pub fn path(&self) -> &str {
@@ -197,7 +200,8 @@ pub struct ProjectContext<'v, 'a> {
     pub options: &'v Options,
 }
 
-/// Whether a path is test code (tests are checked for syntax only).
+/// Whether a path is test code (tests are checked for syntax only). Judge paths relative to the
+/// project root ([`relative_path`]): a checkout under `/home/ci/tests/` is not test code.
 pub fn is_test_path(p: &str) -> bool {
     let name = p.rsplit('/').next().unwrap_or(p);
     p.contains("/tests/")
@@ -209,6 +213,23 @@ pub fn is_test_path(p: &str) -> bool {
         || name == "tests.py"
         || name == "conftest.py"
         || name == "factories.py"
+}
+
+/// A path without the project's common root folder (`/ci/tests/app/views.py` → `app/views.py`
+/// when every file is under `/ci/tests/`).
+pub fn relative_path(path: &str, root: usize) -> &str {
+    path.get(root..).unwrap_or(path)
+}
+
+/// The length of the longest folder prefix all paths share (up to and including its `/`).
+pub fn common_root(paths: &[&str]) -> usize {
+    let Some(first) = paths.first() else { return 0 };
+    let mut len = first.rfind('/').map_or(0, |i| i + 1);
+    for p in &paths[1..] {
+        let common = first.bytes().zip(p.bytes()).take_while(|(a, b)| a == b).count().min(len);
+        len = first[..common].rfind('/').map_or(0, |i| i + 1);
+    }
+    len
 }
 
 /// Collects findings. Rules call [`Emitter::emit`] and adjust the returned finding (fix, confidence).

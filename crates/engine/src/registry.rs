@@ -133,7 +133,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         meta: &security::sec103_template_unsafe_output::TEMPLATE_UNSAFE_OUTPUT,
-        check: Check::Template(security::sec103_template_unsafe_output::check),
+        check: Check::Project(security::sec103_template_unsafe_output::check),
     },
     Rule {
         meta: &security::sec104_csrf_exempt::CSRF_EXEMPT,

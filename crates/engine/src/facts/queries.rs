@@ -274,6 +274,8 @@ pub struct ClassQueryset {
     pub origin: Rc<Origin>,
     /// Whether the class overrides `get_queryset` (the queryset came from it).
     pub from_get_queryset: bool,
+    /// For rows of a reverse foreign key manager: the field Django fills with the owner.
+    pub parent_field: Option<String>,
 }
 
 impl ClassQueryset {
@@ -282,7 +284,8 @@ impl ClassQueryset {
         let hit = |set: &[String]| {
             set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
         };
-        hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
+        let parent = self.parent_field.as_deref().is_some_and(|f| path == f || path.starts_with(&format!("{f}__")));
+        parent || hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }
 }
 
@@ -529,6 +532,8 @@ struct Shared<'v, 'a> {
 struct ClassCtx {
     queryset: Option<Value>,
     get_queryset: Option<Value>,
+    /// The class defines or inherits a `get_queryset` that could not be followed.
+    queryset_unknown: bool,
     /// What `super().get_context_data()` returns for a generic view (`object_list`, ...).
     base_context: Vec<(String, Value)>,
     template_name: Option<String>,
@@ -839,8 +844,26 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                     inner.class = Some(ctx.clone());
                     inner.function(&d.body, &d.args);
                     ctx.get_queryset = single_value(inner.returns);
+                    // Defined but not understood: the class attributes say nothing about the rows.
+                    ctx.queryset_unknown = ctx.get_queryset.is_none();
                 }
             }
+        }
+        // A base class of the project that overrides `get_queryset` decides the rows.
+        if !c.body.iter().any(|s| matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == "get_queryset"))
+            && self.inherits_get_queryset(c, 0)
+        {
+            ctx.queryset_unknown = true;
+        }
+        // `queryset = X.objects.none()` is DRF's placeholder for a `get_queryset` elsewhere.
+        let placeholder = matches!(&ctx.queryset, Some(Value::QuerySet(q)) if q.root.origin.text.contains(".none()"));
+        if placeholder {
+            ctx.queryset = None;
+            ctx.queryset_unknown |= ctx.get_queryset.is_none();
+        }
+        if ctx.queryset_unknown {
+            ctx.queryset = None;
+            ctx.get_queryset = None;
         }
         self.generic_view_context(c, &mut ctx);
         if let Some(Value::QuerySet(q)) = ctx.get_queryset.clone().or_else(|| ctx.queryset.clone()) {
@@ -854,6 +877,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                     prefetch: q.root.prefetch.iter().cloned().collect(),
                     origin: q.root.origin.clone(),
                     from_get_queryset: ctx.get_queryset.is_some(),
+                    parent_field: q.parent.as_ref().map(|p| p.0.clone()),
                 });
             }
         }
@@ -869,6 +893,29 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Whether a base class defined in the project (or its bases) overrides `get_queryset`.
+    fn inherits_get_queryset(&self, c: &ast::StmtClassDef, depth: u32) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        for base in c.bases.iter().filter_map(last_segment) {
+            for f in self.shared.view.files {
+                for s in f.parsed.body() {
+                    let Stmt::ClassDef(b) = s else { continue };
+                    if b.name.as_str() != base || std::ptr::eq(b, c) {
+                        continue;
+                    }
+                    if b.body.iter().any(|s| matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == "get_queryset"))
+                        || self.inherits_get_queryset(b, depth + 1)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
     }
 
     /// For generic views: the template they render and the context Django builds for them
@@ -889,6 +936,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         };
         ctx.template_name = attr("template_name").and_then(str_value).map(str::to_string);
         let model_attr = attr("model").map(|m| self.peek_model(m)).unwrap_or(None);
+        if ctx.queryset_unknown {
+            return;
+        }
         let queryset = ctx.get_queryset.clone().or_else(|| ctx.queryset.clone()).or_else(|| {
             model_attr.and_then(|m| {
                 match self.new_root(m, attr("model").map(|e| e.range()).unwrap_or(c.range), Confidence::High) {
@@ -1737,6 +1787,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     fn self_attribute(&mut self, method: &str) -> Option<Value> {
         let class = self.class.as_ref()?;
         match method {
+            "get_queryset" if class.queryset_unknown => Some(Value::Unknown),
             "get_queryset" => class.get_queryset.clone().or_else(|| class.queryset.clone()),
             _ => None,
         }

@@ -46,6 +46,18 @@ pub struct TemplateAccess {
     pub context_var: String,
 }
 
+/// The relation read an expression is reported for.
+struct Pending {
+    kind: TemplateAccessKind,
+    relation: String,
+    owner: ModelId,
+    path: String,
+    has_many: bool,
+    loop_info: Rc<TemplateLoop>,
+    qs: Rc<QuerysetSnapshot>,
+    var: String,
+}
+
 #[derive(Clone)]
 enum TValue {
     Rows {
@@ -74,9 +86,28 @@ enum TValue {
     },
 }
 
-/// Follows one rendering. Returns nothing when the template is not in the project.
-pub fn follow(view: &ProjectView<'_>, render: &TemplateRender) -> Vec<TemplateAccess> {
-    let Some(template) = view.templates.iter().find(|t| t.answers_to(&render.template)) else { return Vec::new() };
+/// A model's text field printed with escaping switched off (`|safe`, `{% autoescape off %}`).
+#[derive(Clone, Debug)]
+pub struct UnsafeOutput {
+    pub template: String,
+    pub span: Span,
+    pub text: String,
+    pub model: ModelId,
+    pub field: String,
+    /// `|safe` (true) or `{% autoescape off %}` (false).
+    pub filter: bool,
+}
+
+/// What following one rendering found.
+#[derive(Default)]
+pub struct Flow {
+    pub accesses: Vec<TemplateAccess>,
+    pub unsafe_outputs: Vec<UnsafeOutput>,
+}
+
+/// Follows one rendering. Finds nothing when the template is not in the project.
+pub fn follow(view: &ProjectView<'_>, render: &TemplateRender) -> Flow {
+    let Some(template) = view.templates.iter().find(|t| t.answers_to(&render.template)) else { return Flow::default() };
     let mut env: HashMap<String, TValue> = HashMap::new();
     for (name, value) in &render.vars {
         let (qs, obj) = match value {
@@ -92,20 +123,21 @@ pub fn follow(view: &ProjectView<'_>, render: &TemplateRender) -> Vec<TemplateAc
         };
         env.insert(name.clone(), v);
     }
-    let mut flow = Flow { view, out: Vec::new(), seen: Vec::new() };
-    flow.template(template, &env, 0);
-    flow.out
+    let mut walker = Walker { view, out: Flow::default(), seen: Vec::new(), autoescape_off: false };
+    walker.template(template, &env, 0);
+    walker.out
 }
 
-struct Flow<'v, 'a> {
+struct Walker<'v, 'a> {
     view: &'v ProjectView<'a>,
-    out: Vec<TemplateAccess>,
+    out: Flow,
     seen: Vec<(usize, String, String)>,
+    autoescape_off: bool,
 }
 
 const MAX_DEPTH: u32 = 6;
 
-impl Flow<'_, '_> {
+impl Walker<'_, '_> {
     fn template(&mut self, t: &TemplateFile, env: &HashMap<String, TValue>, depth: u32) {
         if depth > MAX_DEPTH {
             return;
@@ -142,6 +174,7 @@ impl Flow<'_, '_> {
             match n {
                 Node::Var(e) => {
                     self.resolve(t, e, env);
+                    self.unsafe_output(t, e, env);
                 }
                 Node::Tag { args, .. } => args.iter().for_each(|a| {
                     self.resolve(t, a, env);
@@ -194,9 +227,12 @@ impl Flow<'_, '_> {
                         None => self.nodes(t, body, env, depth, child),
                     }
                 }
-                Node::Autoescape { body, .. } | Node::Cache { body, .. } | Node::Wrapper { body, .. } => {
-                    self.nodes(t, body, env, depth, child)
+                Node::Autoescape { on, body, .. } => {
+                    let saved = std::mem::replace(&mut self.autoescape_off, !on);
+                    self.nodes(t, body, env, depth, child);
+                    self.autoescape_off = saved;
                 }
+                Node::Cache { body, .. } | Node::Wrapper { body, .. } => self.nodes(t, body, env, depth, child),
                 Node::Include { template: Some(name), bindings, only, .. } => {
                     let Some(inc) = self.view.templates.iter().find(|x| x.answers_to(name)) else { continue };
                     let mut inner = if *only { HashMap::new() } else { env.clone() };
@@ -216,8 +252,61 @@ impl Flow<'_, '_> {
         }
     }
 
-    /// Follows `a.b.c` from the environment, recording per-row relation reads.
+    /// `{{ obj.field|safe }}` (or inside `{% autoescape off %}`) on a model's text field.
+    fn unsafe_output(&mut self, t: &TemplateFile, e: &FilterExpr, env: &HashMap<String, TValue>) {
+        let marked = e.filters.iter().any(|(f, _)| f == "safe" || f == "safeseq");
+        let escaped = e.filters.iter().any(|(f, _)| {
+            matches!(f.as_str(), "escape" | "force_escape" | "striptags" | "urlencode" | "length" | "date")
+        });
+        if !(marked || self.autoescape_off) || escaped {
+            return;
+        }
+        let Some((first, rest)) = e.path.split_first() else { return };
+        let Some((field, relations)) = rest.split_last() else { return };
+        let mut model = match env.get(first) {
+            Some(TValue::Obj { model, .. }) => *model,
+            _ => return,
+        };
+        for seg in relations {
+            match self.view.models.accessor(model, seg) {
+                Some(Accessor::Single { target: Some(t), .. }) => model = t,
+                _ => return,
+            }
+        }
+        let m = self.view.models.get(model);
+        if m.fields
+            .iter()
+            .any(|f| f.name == *field && matches!(f.class_name.as_str(), "CharField" | "TextField" | "EmailField"))
+        {
+            self.out.unsafe_outputs.push(UnsafeOutput {
+                template: t.path.clone(),
+                span: e.span,
+                text: e.text.clone(),
+                model,
+                field: field.clone(),
+                filter: marked,
+            });
+        }
+    }
+
+    /// Follows `a.b.c` from the environment, recording the deepest relation it reads per row that the
+    /// view did not fetch (one finding per expression: `p.order.event.name` needs one
+    /// `select_related("order__event")`, not two findings).
     fn resolve(&mut self, t: &TemplateFile, e: &FilterExpr, env: &HashMap<String, TValue>) -> Option<TValue> {
+        let mut pending: Option<Pending> = None;
+        let value = self.walk_path(e, env, &mut pending);
+        if let Some(p) = pending {
+            self.record(t, e, p.kind, &p.relation, p.owner, &p.path, p.has_many, &p.loop_info, &p.qs, &p.var);
+        }
+        value
+    }
+
+    fn walk_path(
+        &self,
+        e: &FilterExpr,
+        env: &HashMap<String, TValue>,
+        pending: &mut Option<Pending>,
+    ) -> Option<TValue> {
         let (first, rest) = e.path.split_first()?;
         let mut cur = env.get(first)?.clone();
         let models = &self.view.models;
@@ -229,18 +318,16 @@ impl Flow<'_, '_> {
                         Accessor::Single { target, .. } => {
                             if let Some(l) = &per_row {
                                 if !qs.covers(&next_path, has_many) {
-                                    self.record(
-                                        t,
-                                        e,
-                                        TemplateAccessKind::Object,
-                                        seg,
-                                        model,
-                                        &next_path,
+                                    *pending = Some(Pending {
+                                        kind: TemplateAccessKind::Object,
+                                        relation: seg.clone(),
+                                        owner: model,
+                                        path: next_path.clone(),
                                         has_many,
-                                        l,
-                                        &qs,
-                                        &var,
-                                    );
+                                        loop_info: l.clone(),
+                                        qs: qs.clone(),
+                                        var: var.to_string(),
+                                    });
                                 }
                             }
                             TValue::Obj { qs, var, model: target?, path: next_path, has_many, per_row }
@@ -262,18 +349,16 @@ impl Flow<'_, '_> {
                         "all" | "count" | "exists" | "first" | "last" => {
                             if let Some(l) = &per_row {
                                 if !covered || matches!(seg.as_str(), "first" | "last") {
-                                    self.record(
-                                        t,
-                                        e,
-                                        TemplateAccessKind::Manager { method: seg.clone() },
-                                        &relation,
+                                    *pending = Some(Pending {
+                                        kind: TemplateAccessKind::Manager { method: seg.clone() },
+                                        relation: relation.clone(),
                                         owner,
-                                        &path,
-                                        true,
-                                        l,
-                                        &qs,
-                                        &var,
-                                    );
+                                        path: path.clone(),
+                                        has_many: true,
+                                        loop_info: l.clone(),
+                                        qs: qs.clone(),
+                                        var: var.to_string(),
+                                    });
                                 }
                             }
                             if seg == "all" {
@@ -314,7 +399,7 @@ impl Flow<'_, '_> {
             return;
         }
         self.seen.push(key);
-        self.out.push(TemplateAccess {
+        self.out.accesses.push(TemplateAccess {
             template: t.path.clone(),
             span: e.span,
             text: e.text.clone(),

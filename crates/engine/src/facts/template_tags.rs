@@ -18,6 +18,9 @@ pub struct QueryingTag {
     pub kind: String,
     /// The first query it runs, as written.
     pub query: String,
+    /// Its output depends on its arguments or on the template context (then a plain `{% cache %}`
+    /// around it would be wrong).
+    pub depends_on_input: bool,
 }
 
 /// Custom tags and filters of the project (functions registered on a `template.Library`) whose
@@ -44,6 +47,9 @@ pub fn querying_tags(files: &[PyFile], code: &[CodeFacts<'_>]) -> HashMap<String
                 },
             };
             let tag_name = name.unwrap_or_else(|| f.name.to_string());
+            let takes_context =
+                f.decorators.iter().any(|d| matches!(d, Expr::Call(c) if keyword(c, "takes_context").is_some()));
+            let depends_on_input = takes_context || !f.param_names().is_empty();
             out.insert(
                 tag_name,
                 QueryingTag {
@@ -52,6 +58,7 @@ pub fn querying_tags(files: &[PyFile], code: &[CodeFacts<'_>]) -> HashMap<String
                     function: f.name.to_string(),
                     kind,
                     query: query_text,
+                    depends_on_input,
                 },
             );
         }

@@ -46,6 +46,8 @@ pub struct ProjectView<'a> {
     pub code: Vec<CodeFacts<'a>>,
     /// The project's settings modules, evaluated.
     pub settings: ProjectSettings,
+    /// Length of the folder prefix every file shares, to judge paths relative to the project.
+    pub root: usize,
     /// Custom template tags and filters that run queries, by the name templates use.
     pub querying_tags: HashMap<String, super::template_tags::QueryingTag>,
 }
@@ -65,6 +67,9 @@ impl<'a> ProjectView<'a> {
         let settings = ProjectSettings::build(files);
         let querying_tags =
             if templates.is_empty() { HashMap::new() } else { super::template_tags::querying_tags(files, &code) };
-        ProjectView { files, templates, models, functions, code, settings, querying_tags }
+        let paths: Vec<&str> =
+            files.iter().map(|f| f.path.as_str()).chain(templates.iter().map(|t| t.path.as_str())).collect();
+        let root = crate::analysis::common_root(&paths);
+        ProjectView { files, templates, models, functions, code, settings, querying_tags, root }
     }
 }

@@ -81,7 +81,9 @@ fn blocking(name: &str, open_shadowed: bool) -> Option<(&'static str, &'static s
             "Read the file in a thread (`await asyncio.to_thread(...)`) or with an async file library.",
         ),
         ("smtplib", _) => ("a synchronous SMTP session", "Send email from a task queue or in `sync_to_async`."),
-        ("redis" | "django_redis", l) if !matches!(l, "Redis" | "StrictRedis" | "from_url" | "ConnectionPool" | "redis") => {
+        ("redis" | "django_redis", l)
+            if !matches!(l, "Redis" | "StrictRedis" | "from_url" | "ConnectionPool" | "redis") =>
+        {
             ("a synchronous Redis call", "Use `redis.asyncio` and await it.")
         }
         ("django", "send_mail" | "send_mass_mail" | "mail_admins" | "mail_managers") => {

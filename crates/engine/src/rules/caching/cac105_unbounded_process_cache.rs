@@ -85,13 +85,21 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         .iter()
         .any(|p| module_text.contains(p.as_str()));
         // Reset from anywhere in the project (`module._cache = {}` in a settings-changed handler).
-        let reset_elsewhere = ctx.view.files.iter().any(|f| f.text.contains(&format!(".{name} = {{}}")) || f.text.contains(&format!("{name}.clear()")));
+        let reset_elsewhere = ctx
+            .view
+            .files
+            .iter()
+            .any(|f| f.text.contains(&format!(".{name} = {{}}")) || f.text.contains(&format!("{name}.clear()")));
         if evicts || reset_elsewhere {
             continue;
         }
         for f in code.functions.iter().filter(|f| !f.name.contains("register") && f.parent.is_none()) {
             // Keys per language or locale come from a small fixed set.
-            let params: Vec<&str> = f.param_names().into_iter().filter(|p| !matches!(*p, "lang" | "language" | "locale" | "lang_code" | "language_code" | "currency")).collect();
+            let params: Vec<&str> = f
+                .param_names()
+                .into_iter()
+                .filter(|p| !matches!(*p, "lang" | "language" | "locale" | "lang_code" | "language_code" | "currency"))
+                .collect();
             let mut v = Memo { name, params: &params, reads: false, writes: Vec::new() };
             walk_body(&mut v, f.body);
             let Some(write) = v.writes.first().copied().filter(|_| v.reads) else { continue };

@@ -181,8 +181,13 @@ fn collect(ctx: &PyContext<'_, '_>, name: &str, model: ModelId, prefix: &str, ne
             if let Some(t) = target {
                 collect(ctx, kind, t, &join(&path), needs, depth + 1);
             }
-        } else if kind == "PrimaryKeyRelatedField" && !(many || many_kw) {
-            // Forward keys are read from the row's own column.
+        } else if kind.ends_with("PrimaryKeyRelatedField") || pk_field_subclass(ctx, kind) {
+            // Forward keys are read from the row's own column; lists of keys need the rows.
+            if many || many_kw {
+                needs.entry(join(&path)).or_insert((true, format!("lists `{field_name}` keys")));
+            }
+        } else if !DRF_FIELDS.contains(&kind) {
+            // A field class we do not know may read anything, or nothing.
         } else {
             let how = if source.contains('.') {
                 format!("reads `{source}`")
@@ -214,6 +219,39 @@ fn collect(ctx: &PyContext<'_, '_>, name: &str, model: ModelId, prefix: &str, ne
             _ => {}
         }
     }
+}
+
+/// DRF field classes whose reading behaviour is known: related fields that load the related
+/// object, and scalar fields that follow `source`.
+const DRF_FIELDS: &[&str] = &[
+    "StringRelatedField",
+    "SlugRelatedField",
+    "HyperlinkedRelatedField",
+    "RelatedField",
+    "CharField",
+    "IntegerField",
+    "DecimalField",
+    "FloatField",
+    "BooleanField",
+    "DateTimeField",
+    "DateField",
+    "TimeField",
+    "EmailField",
+    "URLField",
+    "UUIDField",
+    "ReadOnlyField",
+    "SlugField",
+    "JSONField",
+    "ListField",
+    "DictField",
+];
+
+/// A serializer field class of the project derived from `PrimaryKeyRelatedField`.
+fn pk_field_subclass(ctx: &PyContext<'_, '_>, kind: &str) -> bool {
+    (0..ctx.view.files.len()).any(|i| {
+        class_named(ctx, i, kind)
+            .is_some_and(|c| c.bases.iter().filter_map(last_segment).any(|b| b.ends_with("PrimaryKeyRelatedField")))
+    })
 }
 
 /// `a.b.c` → ("a__b", many, target of the last relation) following declared relations; `None` when

@@ -69,11 +69,11 @@ crate::declare_rule! {
 pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
     let models = &ctx.view.models;
     for (file, facts) in ctx.queries.iter().enumerate() {
-        if crate::analysis::is_test_path(&ctx.view.files[file].path) {
+        if crate::analysis::is_test_path(crate::analysis::relative_path(&ctx.view.files[file].path, ctx.view.root)) {
             continue;
         }
         for render in &facts.template_renders {
-            let accesses = template_flow::follow(ctx.view, render);
+            let accesses = template_flow::follow(ctx.view, render).accesses;
             // The fix names every path the template needs from the same queryset.
             let select: BTreeSet<String> = accesses
                 .iter()

@@ -1,28 +1,33 @@
 use std::collections::HashSet;
 
-use crate::analysis::{Emitter, TemplateContext};
+use crate::analysis::{Emitter, ProjectContext};
+use crate::facts::template_flow;
 use crate::report::{Confidence, Fix, Severity};
 use crate::template::{FilterExpr, Node};
 
 crate::declare_rule! {
     /// ## What it does
-    /// Finds template output with autoescaping switched off for text that users enter: the `|safe`
-    /// (or `|safeseq`) filter on a model's `CharField`/`TextField` or on request data, and such
-    /// values printed inside `{% autoescape off %}`.
+    /// Finds template output with escaping switched off (`|safe`, `|safeseq`, or inside
+    /// `{% autoescape off %}`) for request data anywhere, and for a model's `CharField`/`TextField`
+    /// when the view that renders the template passes that model's objects.
     ///
     /// ## Why it matters at scale
     /// Django escapes every variable by default; `|safe` and `autoescape off` switch that off. A
-    /// comment, a display name or a product description containing `<script>` then runs in every
-    /// visitor's browser, including staff with admin sessions (stored XSS).
+    /// comment, a display name or a query parameter containing `<script>` then runs in the visitor's
+    /// browser, including staff with admin sessions.
     ///
     /// ## Example
     /// ```python
     /// from django.db import models
+    /// from django.shortcuts import render
     ///
     /// class Comment(models.Model):
     ///     body = models.TextField()
+    ///
+    /// def thread(request):
+    ///     return render(request, "example.html", {"comments": Comment.objects.all()[:50]})
     /// ```
-    /// with a template:
+    /// with `templates/example.html`:
     /// ```django
     /// {% for comment in comments %}<p>{{ comment.body|safe }}</p>{% endfor %}
     /// ```
@@ -31,34 +36,79 @@ crate::declare_rule! {
     /// ```django
     /// {% for comment in comments %}<p>{{ comment.body|linebreaksbr }}</p>{% endfor %}
     /// ```
-    /// If the field must hold HTML, sanitize it when it is saved (an allow-list sanitizer such as
-    /// nh3 or bleach) and store the sanitized version in a field named for it.
+    /// If the field must hold HTML, sanitize it with an allow-list (nh3, bleach) when it is saved.
     ///
     /// ## Precision
-    /// Only variables whose last attribute is a `CharField`, `TextField` or `EmailField` declared on
-    /// a model in the reviewed files (names suggesting prepared HTML, such as `*_html` or
-    /// `rendered_*`, are skipped), or that read request data. Confidence is medium: the field may be
-    /// sanitized before it is saved.
+    /// Request data (`request.GET`, `request.POST`, ...) marked safe is reported at critical severity
+    /// and high confidence. Model text fields are followed from the rendering view into the template;
+    /// whether ordinary users can write the field (rather than staff entering intended HTML) is not
+    /// visible, so those findings are low severity and low confidence. Names suggesting prepared HTML
+    /// (`*_html`, `rendered_*`) are skipped.
     /// Corpus results are in `docs/rule-precision.md`.
     pub TEMPLATE_UNSAFE_OUTPUT {
         code: "SEC103", name: "template-unsafe-output", category: Security,
-        severity: High, confidence: Medium, playbook: "security-hardening",
+        severity: Low, confidence: Low, playbook: "security-hardening",
     }
 }
 
 /// SEC103
-pub fn check(ctx: &TemplateContext<'_, '_>, out: &mut Emitter) {
-    let text_fields: HashSet<&str> = ctx
-        .view
-        .models
-        .models
-        .iter()
-        .flat_map(|m| &m.fields)
-        .filter(|f| matches!(f.class_name.as_str(), "CharField" | "TextField" | "EmailField"))
-        .map(|f| f.name.as_str())
-        .filter(|n| !prepared_html(n))
-        .collect();
-    walk(ctx, &ctx.file().template.nodes, false, &text_fields, out);
+pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
+    let mut seen: HashSet<(String, u32, u32)> = HashSet::new();
+    // Model text fields reached from a view's context.
+    for facts in ctx.queries {
+        for render in &facts.template_renders {
+            for o in template_flow::follow(ctx.view, render).unsafe_outputs {
+                if prepared_html(&o.field) || !seen.insert((o.template.clone(), o.span.line, o.span.column)) {
+                    continue;
+                }
+                let model = &ctx.view.models.get(o.model).name;
+                let how = if o.filter { "`|safe` disables escaping for" } else { "`{% autoescape off %}` prints" };
+                let message = format!(
+                    "{how} `{}`, the text field `{model}.{}`: if users can write it, any `<script>` in it runs in readers' browsers (stored XSS)",
+                    without_safe(&o.text),
+                    o.field
+                );
+                out.emit(&TEMPLATE_UNSAFE_OUTPUT, &o.template, o.span, message).fix = Some(fix(&o.text));
+            }
+        }
+    }
+    // Request data marked safe, in any template.
+    for t in ctx.view.templates {
+        let mut stack: Vec<&[Node]> = vec![&t.template.nodes];
+        while let Some(nodes) = stack.pop() {
+            for n in nodes {
+                match n {
+                    Node::Var(e) if request_data(e) => {
+                        if !seen.insert((t.path.clone(), e.span.line, e.span.column)) {
+                            continue;
+                        }
+                        let message = format!("`|safe` disables escaping for `{}`, request data: any `<script>` in the URL runs in the visitor's browser (reflected XSS)", e.path.join("."));
+                        let f = out.emit(&TEMPLATE_UNSAFE_OUTPUT, &t.path, e.span, message);
+                        f.severity = Severity::Critical;
+                        f.confidence = Confidence::High;
+                        f.fix = Some(fix(&e.text));
+                    }
+                    Node::For { body, empty, .. } => {
+                        stack.push(body);
+                        stack.push(empty);
+                    }
+                    Node::If { branches, .. } => branches.iter().for_each(|b| stack.push(b)),
+                    Node::With { body, .. }
+                    | Node::Block { body, .. }
+                    | Node::Autoescape { body, .. }
+                    | Node::Cache { body, .. }
+                    | Node::Wrapper { body, .. } => stack.push(body),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn request_data(e: &FilterExpr) -> bool {
+    e.filters.iter().any(|(f, _)| f == "safe")
+        && e.path.first().is_some_and(|p| p == "request")
+        && e.path.get(1).is_some_and(|p| matches!(p.as_str(), "GET" | "POST" | "COOKIES" | "META" | "headers"))
 }
 
 fn prepared_html(name: &str) -> bool {
@@ -68,72 +118,15 @@ fn prepared_html(name: &str) -> bool {
         .any(|k| n.contains(k))
 }
 
-fn walk(
-    ctx: &TemplateContext<'_, '_>,
-    nodes: &[Node],
-    autoescape_off: bool,
-    fields: &HashSet<&str>,
-    out: &mut Emitter,
-) {
-    for n in nodes {
-        match n {
-            Node::Var(e) => check_var(ctx, e, autoescape_off, fields, out),
-            Node::Autoescape { on, body, .. } => walk(ctx, body, !on, fields, out),
-            Node::For { body, empty, .. } => {
-                walk(ctx, body, autoescape_off, fields, out);
-                walk(ctx, empty, autoescape_off, fields, out);
-            }
-            Node::If { branches, .. } => branches.iter().for_each(|b| walk(ctx, b, autoescape_off, fields, out)),
-            Node::With { body, .. }
-            | Node::Block { body, .. }
-            | Node::Cache { body, .. }
-            | Node::Wrapper { body, .. } => walk(ctx, body, autoescape_off, fields, out),
-            _ => {}
-        }
-    }
+fn without_safe(text: &str) -> String {
+    text.split('|').filter(|p| !matches!(p.trim(), "safe" | "safeseq")).collect::<Vec<_>>().join("|").trim().to_string()
 }
 
-fn check_var(
-    ctx: &TemplateContext<'_, '_>,
-    e: &FilterExpr,
-    autoescape_off: bool,
-    fields: &HashSet<&str>,
-    out: &mut Emitter,
-) {
-    let marked_safe = e.filters.iter().any(|(f, _)| f == "safe" || f == "safeseq");
-    let escaped_later = e.filters.iter().any(|(f, _)| {
-        matches!(
-            f.as_str(),
-            "escape" | "force_escape" | "striptags" | "urlencode" | "json_script" | "length" | "date" | "floatformat"
-        )
-    });
-    if !(marked_safe || autoescape_off) || escaped_later || e.path.len() < 2 {
-        return;
-    }
-    let from_request = e.path.first().is_some_and(|p| p == "request")
-        && e.path.get(1).is_some_and(|p| matches!(p.as_str(), "GET" | "POST" | "COOKIES" | "META" | "headers"));
-    let last = e.path.last().map(String::as_str).unwrap_or("");
-    if !from_request && !fields.contains(last) {
-        return;
-    }
-    let how = if marked_safe { "`|safe` disables escaping for" } else { "`{% autoescape off %}` prints" };
-    let (source, kind) = if from_request {
-        ("request data".to_string(), "reflected")
-    } else {
-        (format!("`{last}`, a text field users can fill"), "stored")
-    };
-    let message = format!(
-        "{how} `{}`: {source}; any `<script>` in it runs in the reader's browser ({kind} XSS)",
-        e.path.join(".")
-    );
-    let f = out.emit(&TEMPLATE_UNSAFE_OUTPUT, &ctx.file().path, e.span, message);
-    if from_request {
-        f.severity = Severity::Critical;
-        f.confidence = Confidence::High;
-    }
-    f.fix = Some(Fix {
+fn fix(text: &str) -> Fix {
+    let plain = without_safe(text);
+    Fix {
         summary: "Let Django escape it; if HTML is required, sanitize it with an allow-list when it is saved and render the sanitized field.".into(),
-        before: format!("{{{{ {} }}}}", e.text),
-        after: format!("{{{{ {} }}}}", e.path.join(".")),
-    });
+        before: format!("{{{{ {text} }}}}"),
+        after: format!("{{{{ {plain} }}}}"),
+    }
 }

@@ -35,8 +35,9 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Only templates that other templates extend (or that define `{% block %}`s for them), and only
-    /// tags registered in the reviewed files whose function runs a query. Uses inside loops are
-    /// `query-in-template-tag` instead.
+    /// tags registered in the reviewed files whose function runs a query and takes no arguments and
+    /// no context (whose output is the same for every request, so a plain `{% cache %}` is right).
+    /// Uses inside loops are `query-in-template-tag` instead.
     /// Corpus results are in `docs/rule-precision.md`.
     pub UNCACHED_EXPENSIVE_FRAGMENT {
         code: "TPL102", name: "uncached-expensive-fragment", category: Templates,
@@ -75,7 +76,7 @@ fn walk(
     for n in nodes {
         match n {
             Node::Tag { name, span, .. } if !shielded => {
-                let Some(tag) = tags.get(name.as_str()) else { continue };
+                let Some(tag) = tags.get(name.as_str()).filter(|t| !t.depends_on_input) else { continue };
                 let message = format!(
                     "`{{% {name} %}}` in a base template runs `{}` ({}:{}) on every page view, with no `{{% cache %}}` around it",
                     tag.query.lines().next().unwrap_or(""),
