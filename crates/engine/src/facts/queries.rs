@@ -55,6 +55,8 @@ pub struct LoopInfo {
     /// The iterable is a literal or a constant (`for c in ("EUR", "USD")`, `settings.LANGUAGES`): a
     /// handful of iterations by construction.
     pub bounded: bool,
+    /// The iterable is known to hold rows: a queryset (or a list built from one) or request data.
+    pub over_rows: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,6 +161,10 @@ pub struct LoopCall {
     pub loop_info: Rc<LoopInfo>,
     /// Whether the query depends on the loop's variables (else it is the same query each time).
     pub uses_loop_var: bool,
+    /// Some enclosing loop iterates rows (a queryset or request data), so its length grows with data.
+    pub over_rows: bool,
+    /// The query takes row locks (`select_for_update()`).
+    pub locked: bool,
     /// Inside an `if` within the loop (a loop-invariant query there may run only once).
     pub conditional: bool,
 }
@@ -727,8 +733,15 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             Stmt::AsyncFor(f) => self.for_loop(stmt, &f.target, &f.iter, &f.body, &f.orelse),
             Stmt::While(w) => {
                 self.eval(&w.test);
-                let info =
-                    self.loop_info(w.range.start(), w.test.range().end(), &w.test, LoopKind::While, None, &w.body);
+                let info = self.loop_info(
+                    w.range.start(),
+                    w.test.range().end(),
+                    &w.test,
+                    LoopKind::While,
+                    None,
+                    &w.body,
+                    &Value::Unknown,
+                );
                 self.loops.push(info);
                 self.loop_conds.push(self.cond_depth);
                 self.block(&w.body);
@@ -1023,6 +1036,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         kind: LoopKind,
         target: Option<&Expr>,
         body: &[Stmt],
+        iterable: &Value,
     ) -> Rc<LoopInfo> {
         let parsed = self.parsed();
         let mut targets = Vec::new();
@@ -1036,12 +1050,21 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             kind,
             targets,
             bounded: bounded_iterable(iter),
+            over_rows: holds_rows(iterable) || is_request_data(iter),
         })
     }
 
     fn for_loop(&mut self, stmt: &Stmt, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) {
         let iterable = self.eval(iter);
-        let info = self.loop_info(stmt.range().start(), iter.range().end(), iter, LoopKind::For, Some(target), body);
+        let info = self.loop_info(
+            stmt.range().start(),
+            iter.range().end(),
+            iter,
+            LoopKind::For,
+            Some(target),
+            body,
+            &iterable,
+        );
         self.materialized(&iterable, iter.range(), Materialize::Loop);
         self.loops.push(info.clone());
         self.loop_conds.push(self.cond_depth);
@@ -1529,13 +1552,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         let info = self.loops[pos].clone();
         // Not per row: memoised lookups, exception paths, deliberate per-row locks, related-manager
         // queries (reported on their own), handfuls of iterations by construction.
-        if !q.root.certain
-            || self.memo_depth > 0
-            || self.except_depth > 0
-            || q.root.shape.locked
-            || q.root.shape.via_related
-            || info.bounded
-        {
+        if !q.root.certain || self.memo_depth > 0 || self.except_depth > 0 || q.root.shape.via_related || info.bounded {
             return;
         }
         let conditional = self.cond_depth > self.loop_conds.get(pos).copied().unwrap_or(0);
@@ -1554,6 +1571,8 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             loop_info: info,
             uses_loop_var,
             conditional,
+            over_rows: self.loops.iter().any(|l| l.kind != LoopKind::While && l.over_rows),
+            locked: q.root.shape.locked,
         });
     }
 
@@ -2114,6 +2133,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 LoopKind::Comprehension,
                 Some(&g.target),
                 &[],
+                &iterable,
             );
             self.materialized(&iterable, g.iter.range(), Materialize::Loop);
             self.loops.push(info.clone());
@@ -2317,4 +2337,36 @@ fn context_vars(items: &[(String, Value)]) -> Vec<(String, ContextValue)> {
             _ => None,
         })
         .collect()
+}
+
+/// Whether a loop over this value runs once per database row.
+fn holds_rows(v: &Value) -> bool {
+    match v {
+        Value::QuerySet(_) => true,
+        Value::Enumerate(inner) => holds_rows(inner),
+        _ => false,
+    }
+}
+
+/// `request.POST.getlist("ids")`, `request.data["items"]`, `request.GET`: sized by the client.
+fn is_request_data(e: &Expr) -> bool {
+    let mut cur = e;
+    loop {
+        match cur {
+            Expr::Call(c) => match c.func.as_ref() {
+                Expr::Attribute(a) => cur = &a.value,
+                _ => return false,
+            },
+            Expr::Subscript(s) => cur = &s.value,
+            Expr::Attribute(a) => {
+                if matches!(a.attr.as_str(), "POST" | "GET" | "data" | "FILES" | "query_params")
+                    && crate::python::names::last_segment(&a.value) == Some("request")
+                {
+                    return true;
+                }
+                cur = &a.value;
+            }
+            _ => return false,
+        }
+    }
 }

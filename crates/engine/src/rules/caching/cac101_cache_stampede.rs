@@ -48,7 +48,8 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// The `get` and `set` must use the same key expression in the same function, with a database
-    /// query or a network call between them. Functions that take a lock (`cache.add`, a `lock`),
+    /// query or a network call between them; single-row lookups (`get()`, `first()`, `exists()`)
+    /// do not count as expensive. Functions that take a lock (`cache.add`, a `lock`),
     /// or use `get_or_set`, are not reported.
     /// Corpus results are in `docs/rule-precision.md`.
     pub CACHE_STAMPEDE {
@@ -83,7 +84,8 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             let expensive = calls.iter().find(|c| {
                 c.call.range.start() > get.call.range.end()
                     && c.call.range.end() < set.call.range.start()
-                    && (orm_query_call(c.call).is_some()
+                    // A single-row lookup by key is cheap enough that a burst of them does no harm.
+                    && (orm_query_call(c.call).is_some_and(|m| !matches!(m, "get" | "first" | "last" | "exists" | "in_bulk"))
                         || c.name.as_deref().and_then(network_call).is_some()
                         || (matches!(c.method, Some("list" | "len" | "sum" | "sorted"))
                             && c.call.args.first().is_some_and(manager_chain))

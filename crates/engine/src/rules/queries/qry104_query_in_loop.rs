@@ -23,8 +23,12 @@ crate::declare_rule! {
     ///     sku = models.CharField(max_length=20, unique=True)
     ///     price = models.IntegerField()
     ///
-    /// def prices(request, skus):
-    ///     return {sku: Product.objects.get(sku=sku).price for sku in skus}
+    /// class OrderLine(models.Model):
+    ///     sku = models.CharField(max_length=20)
+    ///
+    /// def prices(request):
+    ///     lines = OrderLine.objects.filter(quantity__gt=0)
+    ///     return {line.pk: Product.objects.get(sku=line.sku).price for line in lines}
     /// ```
     ///
     /// ## Use instead
@@ -35,20 +39,28 @@ crate::declare_rule! {
     ///     sku = models.CharField(max_length=20, unique=True)
     ///     price = models.IntegerField()
     ///
-    /// def prices(request, skus):
-    ///     by_sku = Product.objects.in_bulk(skus, field_name="sku")
-    ///     return {sku: by_sku[sku].price for sku in skus if sku in by_sku}
+    /// class OrderLine(models.Model):
+    ///     sku = models.CharField(max_length=20)
+    ///
+    /// def prices(request):
+    ///     lines = list(OrderLine.objects.filter(quantity__gt=0))
+    ///     by_sku = Product.objects.in_bulk({line.sku for line in lines}, field_name="sku")
+    ///     return {line.pk: by_sku[line.sku].price for line in lines if line.sku in by_sku}
     /// ```
     /// Fetch all rows with one `filter(field__in=...)`/`in_bulk()` before the loop, or compute
     /// counts with one `annotate()`/`values().annotate()`; hoist a loop-invariant query out of the loop.
     ///
     /// ## Precision
     /// Only queries on a model manager chain (`X.objects...`) of a model defined in the reviewed
-    /// files, inside `for` loops and comprehensions (not `while` loops, which usually poll or retry).
-    /// Not reported: queries through a related manager (`related-query-in-loop`), memoised lookups
-    /// (under `if key not in cache:`), exception handlers, deliberate per-row `select_for_update()`,
-    /// loops over literals and constants, and loop-invariant queries under a condition. Names
-    /// assigned in the loop body count as loop variables. Severity is medium in data migrations.
+    /// files, inside `for` loops and comprehensions whose iterable is known to grow with data: a
+    /// queryset (or a list built from one) or request data (`request.POST.getlist(...)`,
+    /// `request.data[...]`). Loops over parameters, literals and constants are not reported, since
+    /// they are usually a handful of items. Not reported either: `while` loops (polling, retries),
+    /// queries through a related manager (`related-query-in-loop`), memoised lookups (under
+    /// `if key not in cache:`), exception handlers, per-row `select_for_update()` in a transaction
+    /// opened inside the loop (short locks on purpose), and loop-invariant queries under a
+    /// condition. Names assigned in the loop body count as loop variables. Severity is medium in
+    /// data migrations and for loop-invariant queries.
     /// Corpus results are in `docs/rule-precision.md`.
     pub QUERY_IN_LOOP {
         code: "QRY104", name: "query-in-loop", category: Queries,
@@ -56,11 +68,23 @@ crate::declare_rule! {
     }
 }
 
+/// A `select_for_update()` in a transaction opened inside the loop: one short lock per row, on purpose.
+fn locks_per_iteration(ctx: &PyContext<'_, '_>, call: &crate::facts::queries::LoopCall) -> bool {
+    ctx.code().calls.iter().find(|c| c.call.range == call.range).is_some_and(|c| match (c.atomic, c.loop_range) {
+        (Some(atomic), Some(lp)) => atomic.start() > lp.start(),
+        _ => false,
+    })
+}
+
 /// QRY104
 pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
     for call in &ctx.queries.loop_calls {
         // A loop-invariant query under a condition usually runs once (behind `if not cached:`).
-        if call.loop_info.kind == LoopKind::While || (!call.uses_loop_var && call.conditional) {
+        if call.loop_info.kind == LoopKind::While
+            || !call.over_rows
+            || (!call.uses_loop_var && call.conditional)
+            || (call.locked && locks_per_iteration(ctx, call))
+        {
             continue;
         }
         let model = model_name(ctx, call.model);

@@ -54,7 +54,12 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         if backend.as_deref().is_some_and(|b| !b.ends_with("FileSystemStorage")) {
             continue;
         }
-        let Some(anchor) = m.get("STORAGES").or_else(|| m.get("DEFAULT_FILE_STORAGE")).or_else(|| m.get("MEDIA_ROOT"))
+        // Point at the setting that chose the disk: an explicit default backend, else MEDIA_ROOT.
+        let storages_default = m.get("STORAGES").filter(|s| s.value.get("default").is_some());
+        let Some(anchor) = storages_default
+            .or_else(|| m.get("DEFAULT_FILE_STORAGE"))
+            .or_else(|| m.get("MEDIA_ROOT"))
+            .or_else(|| m.get("STORAGES"))
         else {
             continue;
         };

@@ -49,12 +49,14 @@ crate::declare_rule! {
     /// Or redirect to a short-lived signed URL from the object storage.
     ///
     /// ## Precision
-    /// Views are reported when the response body is a file opened from a model field or from disk;
+    /// A `serve` route outside a DEBUG guard is medium severity. Views streaming a file are low
+    /// severity: private downloads behind a permission check are often served this way on purpose,
+    /// and small files cost little. Views are reported when the response body is a file opened from a model field or from disk;
     /// generated content (`FileResponse(io.BytesIO(...))`) is not.
     /// Corpus results are in `docs/rule-precision.md`.
     pub FILE_SERVED_BY_DJANGO {
         code: "STO102", name: "file-served-by-django", category: Storage,
-        severity: Medium, confidence: Medium, playbook: "static-and-media",
+        severity: Low, confidence: Medium, playbook: "static-and-media",
     }
 }
 
@@ -99,7 +101,15 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         let mut r = Routes { debug_depth: 0, hits: Vec::new() };
         walk_body(&mut r, ctx.file().parsed.body());
         for e in r.hits {
-            out.emit(&FILE_SERVED_BY_DJANGO, ctx.path(), ctx.span(e), "`django.views.static.serve` is routed outside `if settings.DEBUG:`: Python workers serve every file").fix = Some(Fix {
+            let f = out.emit(
+                &FILE_SERVED_BY_DJANGO,
+                ctx.path(),
+                ctx.span(e),
+                "`django.views.static.serve` is routed outside `if settings.DEBUG:`: Python workers serve every file",
+            );
+            // Routing every media request through Django is a deployment mistake, not a choice made per view.
+            f.severity = crate::report::Severity::Medium;
+            f.fix = Some(Fix {
                 summary: "Serve media from the web server or object storage; keep `serve` (or `static()`) for development only.".into(),
                 before: ctx.source(e).to_string(),
                 after: "if settings.DEBUG:\n    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)".into(),

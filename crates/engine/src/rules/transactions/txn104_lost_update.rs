@@ -43,11 +43,13 @@ crate::declare_rule! {
     /// The object must be a model instance (fetched, looped over, or `self` in a model method), the
     /// attribute a numeric field declared on its model, and a `save()` of the same variable must follow
     /// in the function. Not reported: data migrations (a single writer), copies being inserted
-    /// (`obj.pk = None`), and values the function itself assigned first.
+    /// (`obj.pk = None`), and values the function itself assigned first. Whether two writers can
+    /// race on the same row (an admin-only action, a per-user object) is not visible, so the rule
+    /// is low severity and low confidence.
     /// Corpus results are in `docs/rule-precision.md`.
     pub LOST_UPDATE {
         code: "TXN104", name: "lost-update", category: Transactions,
-        severity: Medium, confidence: High, playbook: "transactions",
+        severity: Low, confidence: Low, playbook: "transactions",
     }
 }
 
