@@ -207,7 +207,10 @@ pub fn is_test_path(p: &str) -> bool {
     p.contains("/tests/")
         || p.starts_with("tests/")
         || p.contains("/test/")
+        || p.contains("/testutils/")
+        || p.contains("/testing/")
         || name.starts_with("test_")
+        || name == "settings_test.py"
         || name.ends_with("_tests.py")
         || name.ends_with("_test.py")
         || name == "tests.py"

@@ -122,6 +122,20 @@ fn pathological_inputs_are_survived() {
     }
 }
 
+/// Many files defining the same class names with cyclic bases: class-hierarchy lookups must stay
+/// linear (a per-class recursive search over same-named classes once took exponential time here).
+#[test]
+fn same_named_classes_with_cyclic_bases_are_survived() {
+    let file = "from django.views.generic import ListView\n\
+                class Base(Mixin, ListView):\n    pass\n\
+                class Mixin(Base):\n    pass\n\
+                class Page(Base, Mixin):\n    pass\n";
+    let files: Vec<SourceFile> = (0..300).map(|i| SourceFile::new(format!("app{i}/views.py"), file)).collect();
+    let project = Project::new(files);
+    let report = analyze(&project, &Options::default());
+    assert_eq!(report.files.len(), 300);
+}
+
 const TEMPLATE_PIECES: &[&str] = &[
     "{% for p in posts %}",
     "{% endfor %}",

@@ -864,7 +864,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         }
         // A base class of the project that overrides `get_queryset` decides the rows.
         if !c.body.iter().any(|s| matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == "get_queryset"))
-            && self.inherits_get_queryset(c, 0)
+            && c.bases.iter().filter_map(last_segment).any(|b| self.shared.view.get_queryset_classes.contains(b))
         {
             ctx.queryset_unknown = true;
         }
@@ -906,29 +906,6 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
                 _ => {}
             }
         }
-    }
-
-    /// Whether a base class defined in the project (or its bases) overrides `get_queryset`.
-    fn inherits_get_queryset(&self, c: &ast::StmtClassDef, depth: u32) -> bool {
-        if depth > 6 {
-            return false;
-        }
-        for base in c.bases.iter().filter_map(last_segment) {
-            for f in self.shared.view.files {
-                for s in f.parsed.body() {
-                    let Stmt::ClassDef(b) = s else { continue };
-                    if b.name.as_str() != base || std::ptr::eq(b, c) {
-                        continue;
-                    }
-                    if b.body.iter().any(|s| matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == "get_queryset"))
-                        || self.inherits_get_queryset(b, depth + 1)
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-        false
     }
 
     /// For generic views: the template they render and the context Django builds for them

@@ -50,6 +50,8 @@ pub struct ProjectView<'a> {
     pub root: usize,
     /// Custom template tags and filters that run queries, by the name templates use.
     pub querying_tags: HashMap<String, super::template_tags::QueryingTag>,
+    /// Names of project classes that define `get_queryset` or inherit one from a project class.
+    pub get_queryset_classes: std::collections::HashSet<&'a str>,
 }
 
 impl<'a> ProjectView<'a> {
@@ -70,6 +72,38 @@ impl<'a> ProjectView<'a> {
         let paths: Vec<&str> =
             files.iter().map(|f| f.path.as_str()).chain(templates.iter().map(|t| t.path.as_str())).collect();
         let root = crate::analysis::common_root(&paths);
-        ProjectView { files, templates, models, functions, code, settings, querying_tags, root }
+        let get_queryset_classes = classes_with_get_queryset(files);
+        ProjectView { files, templates, models, functions, code, settings, querying_tags, root, get_queryset_classes }
+    }
+}
+
+/// Classes (by name) that define `get_queryset` or inherit it from another project class, found by
+/// iterating to a fixed point: linear in classes per round, and immune to inheritance cycles.
+fn classes_with_get_queryset(files: &[PyFile]) -> std::collections::HashSet<&str> {
+    let classes: Vec<&rustpython_parser::ast::StmtClassDef> = files
+        .iter()
+        .flat_map(|f| f.parsed.body())
+        .filter_map(|s| match s {
+            Stmt::ClassDef(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut found: std::collections::HashSet<&str> = classes
+        .iter()
+        .filter(|c| c.body.iter().any(|s| matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == "get_queryset")))
+        .map(|c| c.name.as_str())
+        .collect();
+    loop {
+        let before = found.len();
+        for c in &classes {
+            if !found.contains(c.name.as_str())
+                && c.bases.iter().filter_map(crate::python::names::last_segment).any(|b| found.contains(b))
+            {
+                found.insert(c.name.as_str());
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
     }
 }

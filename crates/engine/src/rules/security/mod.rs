@@ -82,17 +82,53 @@ const PASS_THROUGH: &[&str] = &[
 
 /// The parameters that carry outside data into a function: a view's (URL parts, besides the
 /// request), and for HTML also a template tag's or filter's (template variables, often user data).
-pub(crate) fn tainted_params<'f>(f: &'f crate::facts::code::Function<'_>, html: bool) -> Vec<&'f str> {
+pub(crate) fn tainted_params<'f>(
+    view: &crate::facts::view::ProjectView<'_>,
+    f: &'f crate::facts::code::Function<'_>,
+    html: bool,
+) -> Vec<&'f str> {
     use crate::facts::code::Role;
-    let template_tag = f.decorator_names.iter().any(|d| {
+    let tag_kind = f.decorator_names.iter().find_map(|d| {
         let last = d.rsplit('.').next().unwrap_or(d);
-        matches!(last, "filter" | "simple_tag" | "inclusion_tag" | "tag" | "stringfilter")
+        matches!(last, "filter" | "simple_tag" | "inclusion_tag" | "tag" | "stringfilter").then_some(last)
     });
+    let template_tag = tag_kind.is_some();
+    if template_tag && matches!(tag_kind, Some("simple_tag" | "inclusion_tag")) && fed_only_literals(view, f) {
+        return Vec::new();
+    }
     if f.role == Role::View || (html && template_tag) {
         f.param_names().into_iter().filter(|p| !matches!(*p, "self" | "cls" | "request")).collect()
     } else {
         Vec::new()
     }
+}
+
+/// A simple or inclusion tag that the project's templates use, always with literal arguments
+/// (`{% anchor 'number' _("Order number") %}`): its parameters are the developer's strings.
+fn fed_only_literals(view: &crate::facts::view::ProjectView<'_>, f: &crate::facts::code::Function<'_>) -> bool {
+    use crate::template::Node;
+    // `@register.simple_tag(name="x")` renames the tag.
+    let renamed = f.decorators.iter().find_map(|d| match d {
+        Expr::Call(c) => c.keywords.iter().find_map(|k| {
+            (k.arg.as_deref() == Some("name")).then(|| crate::python::names::str_value(&k.value)).flatten()
+        }),
+        _ => None,
+    });
+    let name = renamed.unwrap_or(f.name);
+    let mut uses = 0;
+    let mut variable = false;
+    for t in view.templates {
+        crate::template::visit(&t.template.nodes, &mut |n| {
+            if let Node::Tag { name: tag, args, .. } = n {
+                if tag == name {
+                    uses += 1;
+                    // Literals are not kept as arguments; `_("...")` is a translated literal.
+                    variable |= args.iter().any(|a| !a.path.first().is_some_and(|p| p.starts_with("_(")));
+                }
+            }
+        });
+    }
+    uses > 0 && !variable
 }
 
 /// Where an interpolated value can come from, as far as one function shows.

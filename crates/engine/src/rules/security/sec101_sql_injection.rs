@@ -95,7 +95,8 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             {
                 continue;
             }
-            let params = c.function.map(|f| super::tainted_params(code.function(f), false)).unwrap_or_default();
+            let params =
+                c.function.map(|f| super::tainted_params(ctx.view, code.function(f), false)).unwrap_or_default();
             let tainted: Vec<(&Expr, Taint)> = parts
                 .into_iter()
                 .map(|p| (p, taint(p, &params, body, QUOTERS, 0)))

@@ -99,7 +99,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             other => (other, None),
         };
         let Some((how, parts)) = formatted_string(built) else { continue };
-        let params = c.function.map(|f| super::tainted_params(code.function(f), true)).unwrap_or_default();
+        let params = c.function.map(|f| super::tainted_params(ctx.view, code.function(f), true)).unwrap_or_default();
         let tainted: Vec<(&Expr, Taint)> = parts
             .into_iter()
             .map(|p| (p, taint(p, &params, body, ESCAPERS, 0)))

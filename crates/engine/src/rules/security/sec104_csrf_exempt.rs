@@ -40,9 +40,9 @@ crate::declare_rule! {
     /// signature (`hmac.compare_digest`) instead.
     ///
     /// ## Precision
-    /// Reported only when the exempt view (or its class) uses the session's user (`request.user`,
-    /// `request.session`, login decorators or mixins) and changes state (saves, creates, deletes,
-    /// writes to the session), and shows no other check of the caller (signatures, HMAC, bearer tokens,
+    /// Reported only when the exempt view (or its class) acts for the logged-in user (`request.user`,
+    /// login decorators or mixins) and changes state (saves, creates, deletes, writes to the
+    /// session), and shows no other check of the caller (signatures, HMAC, bearer tokens,
     /// client secrets, a CSRF check of its own). `csrf_exempt(View.as_view())` in URL configurations is
     /// judged by the view's code when it is in the reviewed files.
     /// Corpus results are in `docs/rule-precision.md`.
@@ -132,16 +132,12 @@ fn view_source<'a>(ctx: &PyContext<'_, 'a>, name: &str) -> Option<&'a str> {
 /// identifies, it changes state, and it neither verifies a signature nor checks the token itself.
 fn at_risk(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    let session_user = [
-        "request.user",
-        "request.session",
-        "login_required",
-        "loginrequiredmixin",
-        "permission_required",
-        "self.request.user",
-    ]
-    .iter()
-    .any(|p| lower.contains(p));
+    // Session data alone is not enough: views that only juggle anonymous session keys (handing over
+    // a preview session, say) give a forged request nothing of the victim's to act on.
+    let session_user =
+        ["request.user", "login_required", "loginrequiredmixin", "permission_required", "self.request.user"]
+            .iter()
+            .any(|p| lower.contains(p));
     let changes_state =
         [".save(", ".create(", ".delete(", ".update(", ".add(", "session[", ".set_password(", "login(", "logout("]
             .iter()
