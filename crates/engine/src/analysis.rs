@@ -203,12 +203,9 @@ pub struct ProjectContext<'v, 'a> {
 /// Whether a path is test code (tests are checked for syntax only). Judge paths relative to the
 /// project root ([`relative_path`]): a checkout under `/home/ci/tests/` is not test code.
 pub fn is_test_path(p: &str) -> bool {
-    let name = p.rsplit('/').next().unwrap_or(p);
-    p.contains("/tests/")
-        || p.starts_with("tests/")
-        || p.contains("/test/")
-        || p.contains("/testutils/")
-        || p.contains("/testing/")
+    let mut parts = p.split('/').rev();
+    let name = parts.next().unwrap_or(p);
+    parts.any(|dir| matches!(dir, "tests" | "test" | "testutils" | "testing"))
         || name.starts_with("test_")
         || name == "settings_test.py"
         || name.ends_with("_tests.py")
@@ -296,4 +293,27 @@ fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (a.path.as_str(), a.line, a.column, a.code.as_str()).cmp(&(b.path.as_str(), b.line, b.column, b.code.as_str()))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{common_root, is_test_path, relative_path};
+
+    #[test]
+    fn test_code_is_recognised_by_folder_or_file_name() {
+        for p in ["tests/test_views.py", "shop/tests/factories.py", "testutils/settings.py", "app/test/client.py"] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in ["shop/views.py", "contest/models.py", "attestation/tasks.py", "latest.py"] {
+            assert!(!is_test_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_checkout_folder_named_tests_does_not_make_everything_test_code() {
+        let paths = ["/ci/tests/shop/views.py", "/ci/tests/shop/models.py", "/ci/tests/conf/settings.py"];
+        let root = common_root(&paths);
+        assert_eq!(relative_path(paths[0], root), "shop/views.py");
+        assert!(!is_test_path(relative_path(paths[0], root)));
+    }
 }

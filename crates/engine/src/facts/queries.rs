@@ -252,7 +252,7 @@ pub struct QuerysetSnapshot {
 impl QuerysetSnapshot {
     pub fn covers(&self, path: &str, has_many: bool) -> bool {
         let hit = |set: &[String]| {
-            set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+            set.iter().any(|p| p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
         };
         hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }
@@ -288,7 +288,7 @@ impl ClassQueryset {
     /// Whether the queryset already fetches a lookup path (`covers` with the interpreter's rules).
     pub fn covers(&self, path: &str, has_many: bool) -> bool {
         let hit = |set: &[String]| {
-            set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+            set.iter().any(|p| p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
         };
         let parent = self.parent_field.as_deref().is_some_and(|f| path == f || path.starts_with(&format!("{f}__")));
         parent || hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
@@ -361,7 +361,7 @@ pub struct Shape {
 impl Root {
     fn covers(&self, path: &str, has_many: bool) -> bool {
         let hit = |set: &BTreeSet<String>| {
-            set.iter().any(|p| p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+            set.iter().any(|p| p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
         };
         hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }
@@ -1857,7 +1857,8 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             "select_related" | "prefetch_related" if q.path.is_empty() => {
                 let mut root = q.root.derive(Some(self.origin(c.range, None)));
                 if method == "select_related" {
-                    if c.args.is_empty() {
+                    // No arguments follows every non-null FK; unreadable ones might name any.
+                    if c.args.is_empty() || c.args.iter().any(|a| str_value(a).is_none()) {
                         root.select_all = true;
                     }
                     root.select.extend(c.args.iter().filter_map(str_value).map(str::to_string));
@@ -2157,9 +2158,15 @@ fn element_of(iterable: &Value, target: &Expr, info: &Rc<LoopInfo>) -> Value {
     }
 }
 
+/// Stands for lookups that could not be read (`prefetch_related(*lookups)`): they may cover any
+/// relation, and a missed finding is better than a false one.
+const UNKNOWN_LOOKUPS: &str = "*";
+
 fn add_prefetches(set: &mut BTreeSet<String>, exprs: &[Expr], values: &[Value]) {
     for (e, v) in exprs.iter().zip(values) {
-        if let Some(s) = str_value(e) {
+        if matches!(e, Expr::Starred(_)) || (str_value(e).is_none() && !matches!(v, Value::Prefetch(_))) {
+            set.insert(UNKNOWN_LOOKUPS.to_string());
+        } else if let Some(s) = str_value(e) {
             set.insert(s.to_string());
         } else if let Value::Prefetch(p) = v {
             if p.to_attr.is_none() {
