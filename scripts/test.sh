@@ -11,7 +11,7 @@ export TRUNK_SKIP_VERSION_CHECK=true
 export INSTA_UPDATE=no CI=true
 
 # The wasm's gzip size may not exceed this (bytes).
-WASM_GZIP_BUDGET=${WASM_GZIP_BUDGET:-921600}
+WASM_GZIP_BUDGET=${WASM_GZIP_BUDGET:-819200}
 
 step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 
