@@ -34,8 +34,17 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The queryset is implied by a class attribute naming the model (`model = Book`).
+    pub fn is_model_attribute(&self) -> bool {
+        !self.text.is_empty() && self.text.chars().all(|c| c.is_alphanumeric() || c == '_')
+    }
+
     /// The expression with `.method(args)` inserted at the queryset's end.
     pub fn with_call(&self, call: &str) -> String {
+        // A generic view's `model = Book`: the queryset starts at the manager.
+        if self.is_model_attribute() {
+            return format!("{}.objects{call}", self.text);
+        }
         let at = self.insert_at.min(self.text.len());
         let at = if self.text.is_char_boundary(at) { at } else { self.text.len() };
         format!("{}{}{}", &self.text[..at], call, &self.text[at..])
@@ -252,7 +261,9 @@ pub struct QuerysetSnapshot {
 impl QuerysetSnapshot {
     pub fn covers(&self, path: &str, has_many: bool) -> bool {
         let hit = |set: &[String]| {
-            set.iter().any(|p| p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+            set.iter().any(|p| {
+                p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__"))
+            })
         };
         hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }
@@ -288,7 +299,9 @@ impl ClassQueryset {
     /// Whether the queryset already fetches a lookup path (`covers` with the interpreter's rules).
     pub fn covers(&self, path: &str, has_many: bool) -> bool {
         let hit = |set: &[String]| {
-            set.iter().any(|p| p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+            set.iter().any(|p| {
+                p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__"))
+            })
         };
         let parent = self.parent_field.as_deref().is_some_and(|f| path == f || path.starts_with(&format!("{f}__")));
         parent || hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
@@ -361,7 +374,9 @@ pub struct Shape {
 impl Root {
     fn covers(&self, path: &str, has_many: bool) -> bool {
         let hit = |set: &BTreeSet<String>| {
-            set.iter().any(|p| p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__")))
+            set.iter().any(|p| {
+                p == UNKNOWN_LOOKUPS || p == path || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("__"))
+            })
         };
         hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }

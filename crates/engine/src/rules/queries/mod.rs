@@ -139,6 +139,13 @@ pub(crate) fn used_elsewhere(
     v.found
 }
 
+/// A data migration runs its loop once, during the deploy, not on every request: one level down.
+pub(crate) fn once_per_deploy(ctx: &PyContext<'_, '_>, finding: &mut crate::report::Finding) {
+    if ctx.kind() == crate::project::FileKind::Migration && finding.severity > crate::report::Severity::Medium {
+        finding.severity = crate::report::Severity::Medium;
+    }
+}
+
 pub(crate) fn model_name(ctx: &PyContext<'_, '_>, id: usize) -> String {
     ctx.view.models.get(id).name.clone()
 }

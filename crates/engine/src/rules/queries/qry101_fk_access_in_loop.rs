@@ -58,6 +58,7 @@ crate::declare_rule! {
     /// `prefetch_related`, `Prefetch` and `prefetch_related_objects` applied anywhere earlier in the
     /// function (in either branch of an `if`) count as fetched. One finding per relation per loop.
     /// Measured on Django 5.2, pretix, wagtail and django-oscar: 47 findings, all judged, 0 false positives (8 borderline), see `docs/rule-precision.md`.
+    /// Severity is medium in data migrations, which run once per deploy.
     pub FK_ACCESS_IN_LOOP {
         code: "QRY101", name: "fk-access-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",
@@ -97,6 +98,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             fetch_fix(ctx, fact)
         };
         let finding = out.emit(&FK_ACCESS_IN_LOOP, ctx.path(), fact.span, message);
+        super::once_per_deploy(ctx, finding);
         finding.fix = Some(fix);
         if fact.confidence < Confidence::High {
             finding.confidence = fact.confidence;

@@ -57,6 +57,7 @@ crate::declare_rule! {
     /// reported here, because `prefetch_related` serves exactly those from its cache; calls that
     /// always query (`.filter()`, `.order_by()`, `.first()`) are `related-query-in-loop`.
     /// Measured on Django 5.2, pretix, wagtail and django-oscar: 10 findings, all judged, 0 false positives, see `docs/rule-precision.md`.
+    /// Severity is medium in data migrations, which run once per deploy.
     pub RELATED_MANAGER_IN_LOOP {
         code: "QRY102", name: "related-manager-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",
@@ -79,6 +80,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             fact.relation,
         );
         let finding = out.emit(&RELATED_MANAGER_IN_LOOP, ctx.path(), fact.span, message);
+        super::once_per_deploy(ctx, finding);
         finding.fix = Some(fetch_fix(ctx, fact));
         if fact.confidence < Confidence::High {
             finding.confidence = fact.confidence;

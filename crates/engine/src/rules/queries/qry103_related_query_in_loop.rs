@@ -54,6 +54,7 @@ crate::declare_rule! {
     /// Same queryset resolution as `fk-access-in-loop`; the relation must be a declared to-many
     /// relation. Writes through the manager (`.add()`, `.create()`) are not reported here.
     /// Measured on Django 5.2, pretix, wagtail and django-oscar: 17 findings, all judged, 0 false positives, see `docs/rule-precision.md`.
+    /// Severity is medium in data migrations, which run once per deploy.
     pub RELATED_QUERY_IN_LOOP {
         code: "QRY103", name: "related-query-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",
@@ -98,6 +99,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             },
         };
         let finding = out.emit(&RELATED_QUERY_IN_LOOP, ctx.path(), fact.span, message);
+        super::once_per_deploy(ctx, finding);
         finding.fix = Some(fix);
         if fact.confidence < Confidence::High {
             finding.confidence = fact.confidence;

@@ -122,8 +122,16 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                         "Fetch what the template reads in the view ({}:{}).",
                         qs.origin.path, qs.origin.span.line
                     ),
-                    before: qs.origin.text.clone(),
-                    after: qs.origin.with_call(&call),
+                    before: if qs.origin.is_model_attribute() {
+                        format!("model = {}", qs.origin.text)
+                    } else {
+                        qs.origin.text.clone()
+                    },
+                    after: if qs.origin.is_model_attribute() {
+                        format!("queryset = {}", qs.origin.with_call(&call))
+                    } else {
+                        qs.origin.with_call(&call)
+                    },
                 });
             }
         }
