@@ -368,6 +368,22 @@ mod tests {
         assert_eq!(count(&dir), RULES.len(), "a rule file is missing from RULES (or RULES lists a rule with no file)");
     }
 
+    /// The README's rule table and the precision summary are for users: they must list every rule.
+    #[test]
+    fn user_docs_list_every_rule() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for doc in ["README.md", "docs/rule-precision.md"] {
+            let text = std::fs::read_to_string(root.join(doc)).expect("doc is readable");
+            for rule in RULES {
+                assert!(
+                    text.contains(&format!("| {} |", rule.meta.code)),
+                    "{doc} has no table row for {}",
+                    rule.meta.code
+                );
+            }
+        }
+    }
+
     #[test]
     fn find_rule_by_code_or_name() {
         assert_eq!(find_rule("qry101").map(|m| m.name), Some("fk-access-in-loop"));

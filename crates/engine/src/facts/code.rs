@@ -422,10 +422,13 @@ impl<'a> Builder<'a> {
             Expr::Call(c) => &*c.func,
             other => other,
         };
-        self.facts
-            .imports
-            .qualify(target)
-            .is_some_and(|n| n == "django.db.transaction.atomic" || n.ends_with("transaction.atomic"))
+        // `transaction.atomic`, and project wrappers named after it (`conditional_atomic(...)`,
+        // `atomic_with_retry()`), which open one in their body.
+        self.facts.imports.qualify(target).is_some_and(|n| {
+            n == "django.db.transaction.atomic"
+                || n.ends_with("transaction.atomic")
+                || n.rsplit('.').next().is_some_and(|last| last.contains("atomic") && !last.starts_with("non_atomic"))
+        })
     }
 
     fn expr(&mut self, e: &'a Expr) {

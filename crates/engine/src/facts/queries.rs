@@ -583,6 +583,8 @@ struct Interp<'s, 'v, 'a> {
     loop_conds: Vec<u32>,
     /// The function being analysed, for messages (`post_list`, `PostList.get_context_data`).
     function_name: Option<String>,
+    /// A generator handed to `any()`/`all()`/`next()`, which stop at the first decisive row.
+    short_circuit: Option<TextRange>,
 }
 
 const MAX_CALL_DEPTH: usize = 3;
@@ -611,6 +613,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             cond_depth: 0,
             loop_conds: Vec::new(),
             function_name: None,
+            short_circuit: None,
         }
     }
 
@@ -1065,7 +1068,23 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         self.block(body);
         self.loops.pop();
         self.loop_conds.pop();
+        self.leave_loop(&info);
         self.block(orelse);
+    }
+
+    /// After a loop, its variables hold the last row: reading them is no longer per row.
+    fn leave_loop(&mut self, info: &Rc<LoopInfo>) {
+        for name in &info.targets {
+            match self.env.get_mut(name) {
+                Some(Value::Instance(i)) if i.per_iter.as_ref().is_some_and(|l| Rc::ptr_eq(l, info)) => {
+                    i.per_iter = None;
+                }
+                Some(Value::QuerySet(q)) if q.per_iter.as_ref().is_some_and(|l| Rc::ptr_eq(l, info)) => {
+                    q.per_iter = None;
+                }
+                _ => {}
+            }
+        }
     }
 
     fn bind_loop_target(&mut self, target: &Expr, element: Value) {
@@ -1419,7 +1438,9 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         prefetched: bool,
     ) {
         let Some(loop_info) = inst.per_iter.clone() else { return };
-        if !inst.root.certain {
+        // Per row only counts when some enclosing loop runs once per row of data (a queryset or
+        // request data), not over a handful of parameters or a short-circuiting `any()`.
+        if !inst.root.certain || !self.loops.iter().any(|l| l.kind != LoopKind::While && l.over_rows) {
             return;
         }
         let key_kind = match &kind {
@@ -1727,6 +1748,13 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     fn call(&mut self, c: &ast::ExprCall) -> Value {
         // Arguments are evaluated for the accesses inside them; their values matter only to a few calls.
         let writing = std::mem::replace(&mut self.writing, false);
+        let callee = match c.func.as_ref() {
+            Expr::Name(n) => Some(n.id.as_str()),
+            _ => None,
+        };
+        if let (Some("any" | "all" | "next"), Some(g @ Expr::GeneratorExp(_))) = (callee, c.args.first()) {
+            self.short_circuit = Some(g.range());
+        }
         let args: Vec<Value> = c.args.iter().map(|a| self.eval(a)).collect();
         for k in &c.keywords {
             self.eval(&k.value);
@@ -1896,7 +1924,11 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             }
             m if INSTANCE_METHODS.contains(&m) && !q.values => {
                 if q.path.is_empty() {
-                    let root = q.root.derive(Some(self.origin(c.range, Some(a.value.range().end()))));
+                    let mut root = q.root.derive(Some(self.origin(c.range, Some(a.value.range().end()))));
+                    // `create(project=project)` keeps the object it was given: no query to read it back.
+                    if m == "create" {
+                        root.select.extend(c.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| a.to_string())));
+                    }
                     let q = Qs { root: Rc::new(root), ..q };
                     self.instance_from(&q, None)
                 } else {
@@ -2117,8 +2149,11 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     fn comprehension(&mut self, whole: &Expr, elts: &[&Expr], generators: &[ast::Comprehension]) -> Value {
         let saved = self.env.clone();
         let mut pushed = 0;
+        let short_circuit = self.short_circuit == Some(whole.range());
         for g in generators {
             let iterable = self.eval(&g.iter);
+            // `any(... for row in rows)` usually stops early: do not count it as a loop over rows.
+            let iterable = if short_circuit { Value::Unknown } else { iterable };
             let info = self.loop_info(
                 whole.range().start(),
                 g.iter.range().end(),

@@ -7,8 +7,7 @@ use crate::report::{Fix, Severity};
 crate::declare_rule! {
     /// ## What it does
     /// Checks a task's automatic retries: `autoretry_for` with a catch-all (`Exception`,
-    /// `BaseException`), `max_retries=None` (retry forever), or `autoretry_for` with neither
-    /// `retry_backoff` nor a retry delay.
+    /// `BaseException`), or `max_retries=None` (retry forever).
     ///
     /// ## Why it matters at scale
     /// Retrying every exception retries bugs too: a `KeyError` becomes a task that fails the same way
@@ -37,8 +36,10 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Reads the decorator's keywords (and `autoretry_for`/`max_retries`/`retry_backoff` attributes on
-    /// task classes). Severity is high for endless retries, medium for a catch-all, low for missing
-    /// backoff.
+    /// task classes). Severity is high for endless retries, medium for a catch-all. A missing
+    /// `retry_backoff` is not reported: Celery already waits `default_retry_delay` (three minutes)
+    /// between attempts and stops after three, which judged findings showed to be fine for the lock
+    /// and timeout errors it is mostly used with.
     /// Corpus results are in `docs/rule-precision.md`.
     pub UNBOUNDED_RETRY {
         code: "CEL102", name: "unbounded-retry", category: Celery,
@@ -57,10 +58,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             }
             let autoretry = keyword(call, "autoretry_for");
             let max_retries = keyword(call, "max_retries");
-            let backoff = keyword(call, "retry_backoff").is_some()
-                || keyword(call, "default_retry_delay").is_some()
-                || keyword(call, "countdown").is_some();
-            report(ctx, out, f.name, d, autoretry, max_retries, backoff);
+            report(ctx, out, f.name, d, autoretry, max_retries);
         }
     }
     // Task classes with retry attributes.
@@ -77,10 +75,9 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
                 _ => None,
             })
         };
-        let backoff = attr("retry_backoff").is_some() || attr("default_retry_delay").is_some();
         let anchor = attr("autoretry_for").or(attr("max_retries"));
         if let Some(anchor) = anchor {
-            report(ctx, out, c.name.as_str(), anchor, attr("autoretry_for"), attr("max_retries"), backoff);
+            report(ctx, out, c.name.as_str(), anchor, attr("autoretry_for"), attr("max_retries"));
         }
     }
 }
@@ -92,7 +89,6 @@ fn report(
     anchor: &Expr,
     autoretry: Option<&Expr>,
     max_retries: Option<&Expr>,
-    backoff: bool,
 ) {
     let forever = max_retries
         .is_some_and(|m| matches!(m, Expr::Constant(c) if matches!(c.value, rustpython_parser::ast::Constant::None)));
@@ -108,8 +104,6 @@ fn report(
         (Severity::High, "retries forever (`max_retries=None`)")
     } else if catch_all {
         (Severity::Medium, "retries on every exception, bugs included")
-    } else if autoretry.is_some() && !backoff {
-        (Severity::Low, "retries without backoff, so all workers retry a failing dependency at once")
     } else {
         return;
     };

@@ -55,7 +55,7 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// The admin's model must be registered in the reviewed files (`@admin.register` or
-    /// `admin.site.register`) and the relation declared on it. Django's own rules are applied: with
+    /// `admin.site.register`, not under `if settings.DEBUG:`) and the relation declared on it. Django's own rules are applied: with
     /// `list_select_related = False` and a relation field in `list_display`, Django calls
     /// `select_related()`, which follows non-null foreign keys. Relations named in a `get_queryset`
     /// override count as fetched.
@@ -217,8 +217,24 @@ fn registered_model(ctx: &PyContext<'_, '_>, c: &ast::StmtClassDef) -> Option<Mo
             }
         }
     }
+    // Admins registered only under `if settings.DEBUG:` never serve production traffic.
+    let debug_only: Vec<_> = ctx
+        .file()
+        .parsed
+        .body()
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::If(i) if crate::python::names::dotted_name(&i.test).is_some_and(|d| d.ends_with("DEBUG")) => {
+                Some(ast::Ranged::range(s))
+            }
+            _ => None,
+        })
+        .collect();
     ctx.code().calls.iter().find_map(|call| {
-        if call.method != Some("register") || call.call.args.get(1).and_then(last_segment) != Some(c.name.as_str()) {
+        if call.method != Some("register")
+            || call.call.args.get(1).and_then(last_segment) != Some(c.name.as_str())
+            || debug_only.iter().any(|r| r.contains_range(call.call.range))
+        {
             return None;
         }
         call.call.args.first().and_then(name_of).and_then(|n| ctx.view.models.find(&n, Some(&app)))

@@ -92,7 +92,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         }
         let Some(serializer) = class_attr(class, "serializer_class").and_then(last_segment) else { continue };
         let mut needs = Needs::new();
-        collect(ctx, serializer, cq.model, "", &mut needs, 0);
+        collect(ctx, ctx.file, serializer, cq.model, "", &mut needs, 0);
         let missing: Vec<(&String, &(bool, String))> =
             needs.iter().filter(|(path, (many, _))| !cq.covers(path, *many)).collect();
         if missing.is_empty() {
@@ -130,11 +130,19 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
 }
 
 /// The relations serializer `name` reads from each `model` instance, prefixed by `prefix`.
-fn collect(ctx: &PyContext<'_, '_>, name: &str, model: ModelId, prefix: &str, needs: &mut Needs, depth: u32) {
+fn collect(
+    ctx: &PyContext<'_, '_>,
+    from: usize,
+    name: &str,
+    model: ModelId,
+    prefix: &str,
+    needs: &mut Needs,
+    depth: u32,
+) {
     if depth > 3 {
         return;
     }
-    let Some((file, class)) = serializer_class(ctx, name) else { return };
+    let Some((file, class)) = serializer_class(ctx, from, name) else { return };
     let models = &ctx.view.models;
     let join = |p: &str| if prefix.is_empty() { p.to_string() } else { format!("{prefix}__{p}") };
     let meta = class.body.iter().find_map(|s| match s {
@@ -179,7 +187,7 @@ fn collect(ctx: &PyContext<'_, '_>, name: &str, model: ModelId, prefix: &str, ne
         if kind.ends_with("Serializer") {
             needs.entry(join(&path)).or_insert((many || many_kw, format!("nests `{kind}` for `{field_name}`")));
             if let Some(t) = target {
-                collect(ctx, kind, t, &join(&path), needs, depth + 1);
+                collect(ctx, file, kind, t, &join(&path), needs, depth + 1);
             }
         } else if kind.ends_with("PrimaryKeyRelatedField") || pk_field_subclass(ctx, kind) {
             // Forward keys are read from the row's own column; lists of keys need the rows.
@@ -279,11 +287,36 @@ fn relation_path(ctx: &PyContext<'_, '_>, model: ModelId, source: &str) -> Optio
     (!path.is_empty()).then(|| (path.join("__"), many, current))
 }
 
-fn serializer_class<'a>(ctx: &PyContext<'_, 'a>, name: &str) -> Option<(usize, &'a ast::StmtClassDef)> {
-    if let Some(c) = class_named(ctx, ctx.file, name) {
-        return Some((ctx.file, c));
+/// The serializer class `name` as seen from file `from`: defined there, or imported. When several
+/// files define a class of that name and the import does not say which, the answer is unknown.
+fn serializer_class<'a>(ctx: &PyContext<'_, 'a>, from: usize, name: &str) -> Option<(usize, &'a ast::StmtClassDef)> {
+    if let Some(c) = class_named(ctx, from, name) {
+        return Some((from, c));
     }
-    (0..ctx.view.files.len()).find_map(|i| class_named(ctx, i, name).map(|c| (i, c)))
+    let candidates: Vec<usize> = (0..ctx.view.files.len()).filter(|&i| class_named(ctx, i, name).is_some()).collect();
+    let chosen = match candidates.as_slice() {
+        [only] => Some(*only),
+        [] => None,
+        many => {
+            // `from tasks.serializers import X` or `from .serializers import X`: the module's path.
+            let qualified = ctx.view.code[from].imports.resolve(name);
+            let module = qualified.rsplit_once('.').map(|(m, _)| m.trim_start_matches('.')).unwrap_or("");
+            let wanted = module.replace('.', "/");
+            let matching: Vec<usize> = many
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let path = ctx.view.files[i].path.trim_end_matches(".py").trim_end_matches("/__init__");
+                    !wanted.is_empty() && (path == wanted || path.ends_with(&format!("/{wanted}")))
+                })
+                .collect();
+            match matching.as_slice() {
+                [only] => Some(*only),
+                _ => None,
+            }
+        }
+    };
+    chosen.and_then(|i| class_named(ctx, i, name).map(|c| (i, c)))
 }
 
 fn class_named<'a>(ctx: &PyContext<'_, 'a>, file: usize, name: &str) -> Option<&'a ast::StmtClassDef> {

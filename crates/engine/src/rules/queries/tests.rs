@@ -282,13 +282,39 @@ def detail(request, pk):
 fn object_fetched_per_iteration_is_reported_with_its_own_fix() {
     let project = Project::new(vec![
         SourceFile::new("library/models.py", MODELS),
-        SourceFile::new("library/views.py", "def view(request, ids):\n    for pk in ids:\n        book = Book.objects.filter(published=True).get(pk=pk)\n        print(book.author.name)\n"),
+        SourceFile::new("library/views.py", "def view(request):\n    for pk in request.POST.getlist(\"id\"):\n        book = Book.objects.filter(published=True).get(pk=pk)\n        print(book.author.name)\n"),
     ]);
     let report = analyze(&project, &Options::default());
     let f = report.findings.iter().find(|f| f.code == "QRY101").expect("QRY101");
     assert_eq!(f.line, 4);
     let fix = f.fix.as_ref().expect("fix");
     assert_eq!(fix.after, "Book.objects.filter(published=True).select_related(\"author\").get(pk=pk)");
+}
+
+#[test]
+fn objects_fetched_in_loops_over_parameters_or_created_with_the_relation_are_silent() {
+    assert_silent(
+        r#"
+def view(request, ids):
+    for pk in ids:
+        book = Book.objects.filter(published=True).get(pk=pk)
+        print(book.author.name)
+
+def import_rows(request, author):
+    for row in Book.objects.filter(published=True):
+        copy = Book.objects.create(title=row.title, author=author)
+        print(copy.author.name)
+
+def any_banned(request):
+    return any(b.author.banned for b in Book.objects.all())
+
+def last_one(request):
+    newest = None
+    for book in Book.objects.filter(published=True):
+        newest = book
+    return newest.author.name
+"#,
+    );
 }
 
 #[test]

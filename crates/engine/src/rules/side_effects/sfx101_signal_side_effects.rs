@@ -43,7 +43,10 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Receivers are recognised by `@receiver(<model signal>, ...)` or `<signal>.connect(fn)`. Writes to
-    /// the sender's own model are not reported, nor work already deferred with `on_commit`.
+    /// the sender's own model are not reported, nor work already deferred with `on_commit`, nor
+    /// database writes under `if created:` (a companion row inserted with a new one, as Django REST
+    /// framework's token recipe does), nor deletes of dependent rows in delete receivers (cleanup in
+    /// the same transaction); external calls are reported wherever they are.
     /// Corpus results are in `docs/rule-precision.md`.
     pub SIGNAL_SIDE_EFFECTS {
         code: "SFX101", name: "signal-side-effects", category: SideEffects,
@@ -61,14 +64,23 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             continue;
         }
         let Some((signal, sender)) = model_signal(ctx, f) else { continue };
-        let effects = super::side_effects(ctx, id, sender.as_deref());
+        let mut effects = super::side_effects(ctx, id, sender.as_deref());
+        let deleting = matches!(signal.as_str(), "post_delete" | "pre_delete");
+        // Cascading a delete to rows that point at the deleted one is cleanup in the same
+        // transaction, not business logic.
+        if deleting {
+            effects.retain(|(src, _)| !src.trim_end().ends_with(".delete()"));
+        }
         let Some((first, _)) = effects.first() else { continue };
         let kinds = super::distinct(&effects);
-        let message = format!(
-            "`{signal}` receiver `{}` {}: it runs on every save from anywhere, before the commit, and is skipped by bulk operations",
-            f.name,
-            kinds.join(", ")
-        );
+        let when = if deleting {
+            "it runs for every deleted row, before the commit, and makes queryset `.delete()` load and signal each row"
+        } else if signal == "m2m_changed" {
+            "it runs on every change to the relation from anywhere, before the commit"
+        } else {
+            "it runs on every save from anywhere, before the commit, and is skipped by bulk operations"
+        };
+        let message = format!("`{signal}` receiver `{}` {}: {when}", f.name, kinds.join(", "));
         out.emit(&SIGNAL_SIDE_EFFECTS, ctx.path(), ctx.header_span(f.range), message).fix = Some(Fix {
             summary: "Move the work into the service function that performs the business action, and run external effects after commit (`transaction.on_commit`).".into(),
             before: first.lines().next().unwrap_or(first).to_string(),

@@ -41,7 +41,9 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Only `save()` methods of model classes; writes to the model itself and work deferred with
-    /// `on_commit` are not reported.
+    /// `on_commit` are not reported, nor database writes that only run when the row is created
+    /// (`if not self.pk:`, `if self._state.adding:`, or a flag set from those), nor tasks dispatched
+    /// with no arguments (cache rebuilds that read nothing of the row).
     /// Corpus results are in `docs/rule-precision.md`.
     pub SAVE_OVERRIDE_SIDE_EFFECTS {
         code: "SFX102", name: "save-override-side-effects", category: SideEffects,
@@ -57,7 +59,10 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             continue;
         }
         let model = f.class.as_ref().map(|(c, _)| c.name.as_str());
-        let effects = super::side_effects(ctx, id, model);
+        let mut effects = super::side_effects(ctx, id, model);
+        // A task dispatched with no arguments (rebuild a cache, refresh a sitemap) reads nothing
+        // of this row, so it cannot see it uncommitted.
+        effects.retain(|(src, _)| !(src.ends_with(".delay()") || src.ends_with(".apply_async()")));
         let Some((first, _)) = effects.first() else { continue };
         let kinds = super::distinct(&effects);
         let message = format!(

@@ -38,7 +38,10 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Not reported when the function is decorated with `atomic`, is a view while `ATOMIC_REQUESTS`
-    /// is on, or is called from inside an atomic block anywhere in the reviewed files. A queryset
+    /// is on, or is called from inside an atomic block anywhere in the reviewed files (wrappers named
+    /// like `conditional_atomic()` count as atomic blocks). Methods other than views, tasks and
+    /// commands are not reported: they are called through their class, often by a library, so their
+    /// callers cannot be traced. A queryset
     /// that is only built and returned is not reported. Confidence is medium for helpers whose
     /// callers are not all in view.
     /// Corpus results are in `docs/rule-precision.md`.
@@ -76,7 +79,10 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         let Some(fid) = c.function else { continue };
         let outer = code.outermost(fid);
         let f = code.function(outer);
-        if called_inside_atomic(ctx, f.name) {
+        // A method is reached through its class (a base class, a library calling back into a
+        // validator or backend), so its callers cannot be traced: only entry points are judged.
+        let entry_point = matches!(f.role, Role::View | Role::Task | Role::Command);
+        if called_inside_atomic(ctx, f.name) || (f.class.is_some() && !entry_point) {
             continue;
         }
         let message = format!(
