@@ -41,7 +41,8 @@ crate::declare_rule! {
     /// Queries are recognised on chains that start from a model manager (`X.objects...`). Awaited
     /// calls, lambdas and functions passed to `sync_to_async`/`database_sync_to_async` are not
     /// reported. Helpers are followed one level, within the project.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub SYNC_ORM_IN_ASYNC {
         code: "ASY101", name: "sync-orm-in-async", category: Async,
         severity: High, confidence: High, playbook: "async-discipline",

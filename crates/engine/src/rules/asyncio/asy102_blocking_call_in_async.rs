@@ -36,7 +36,8 @@ crate::declare_rule! {
     /// ## Precision
     /// Calls are resolved through the file's imports; awaited calls, lambdas and functions passed to
     /// `sync_to_async`/`asyncio.to_thread` are not reported.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub BLOCKING_CALL_IN_ASYNC {
         code: "ASY102", name: "blocking-call-in-async", category: Async,
         severity: High, confidence: High, playbook: "async-discipline",

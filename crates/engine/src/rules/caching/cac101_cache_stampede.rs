@@ -51,7 +51,8 @@ crate::declare_rule! {
     /// query or a network call between them; single-row lookups (`get()`, `first()`, `exists()`)
     /// do not count as expensive. Functions that take a lock (`cache.add`, a `lock`),
     /// or use `get_or_set`, are not reported.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub CACHE_STAMPEDE {
         code: "CAC101", name: "cache-stampede", category: Caching,
         severity: Medium, confidence: Medium, playbook: "caching",

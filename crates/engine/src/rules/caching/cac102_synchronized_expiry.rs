@@ -36,7 +36,8 @@ crate::declare_rule! {
     /// ## Precision
     /// The timeout must be a literal or an ALL_CAPS constant; an expression mentioning `random` or
     /// `jitter` counts as jittered. One finding per loop.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 1 finding, all judged, 1 false positive (100 %).
     pub SYNCHRONIZED_EXPIRY {
         code: "CAC102", name: "synchronized-expiry", category: Caching,
         severity: Low, confidence: Medium, playbook: "caching",

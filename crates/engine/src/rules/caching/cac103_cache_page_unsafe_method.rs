@@ -48,7 +48,8 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Reported only when the view visibly handles an unsafe method.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub CACHE_PAGE_UNSAFE_METHOD {
         code: "CAC103", name: "cache-page-unsafe-method", category: Caching,
         severity: High, confidence: High, playbook: "caching",

@@ -47,7 +47,8 @@ crate::declare_rule! {
     /// The cached value must be known to be a model instance or a queryset of a model in the reviewed
     /// files. Keys containing `v<digit>` or `version`, a `version=` argument, or `VERSION`/`KEY_PREFIX`
     /// in `CACHES` silence it.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub UNVERSIONED_CACHE_KEY {
         code: "CAC104", name: "unversioned-cache-key", category: Caching,
         severity: Low, confidence: Medium, playbook: "caching",

@@ -41,7 +41,8 @@ crate::declare_rule! {
     /// Registries filled at import time or by functions named like `register` are not caches and are
     /// not reported; nor are caches that are popped, cleared, size-checked or reset anywhere in the
     /// project, or keyed only by a language, locale or currency (a small fixed set).
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub UNBOUNDED_PROCESS_CACHE {
         code: "CAC105", name: "unbounded-process-cache", category: Caching,
         severity: Medium, confidence: Medium, playbook: "caching",

@@ -46,7 +46,8 @@ crate::declare_rule! {
     /// Dispatch inside `on_commit` callbacks and lambdas is not reported, nor views marked
     /// `non_atomic_requests`, nor tasks whose base class (or the app's `task_cls`) defers
     /// `apply_async` to `transaction.on_commit`, nor a task re-queueing itself (a retry).
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 15 findings, all judged, 1 false positive (7 %).
     pub TASK_DISPATCH_IN_TRANSACTION {
         code: "CEL101", name: "task-dispatch-in-transaction", category: Celery,
         severity: Medium, confidence: High, playbook: "celery-reliability",

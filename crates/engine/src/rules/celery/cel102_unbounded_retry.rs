@@ -40,7 +40,8 @@ crate::declare_rule! {
     /// `retry_backoff` is not reported: Celery already waits `default_retry_delay` (three minutes)
     /// between attempts and stops after three, which judged findings showed to be fine for the lock
     /// and timeout errors it is mostly used with.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub UNBOUNDED_RETRY {
         code: "CEL102", name: "unbounded-retry", category: Celery,
         severity: Medium, confidence: High, playbook: "celery-reliability",

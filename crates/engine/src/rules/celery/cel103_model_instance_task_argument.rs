@@ -41,7 +41,8 @@ crate::declare_rule! {
     /// The argument must be known to be a model instance of a model in the reviewed files: a row
     /// fetched with `get()`/`first()`/`get_object_or_404()`, a loop variable over a queryset, or a
     /// related object of one.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub MODEL_INSTANCE_TASK_ARGUMENT {
         code: "CEL103", name: "model-instance-task-argument", category: Celery,
         severity: Medium, confidence: High, playbook: "celery-reliability",

@@ -46,7 +46,8 @@ crate::declare_rule! {
     /// under a condition before the side effect, silences it. Confidence is medium: a unique constraint
     /// or a guard in a helper is invisible. Tasks with `acks_late=True` are reported by
     /// `acks-late-non-idempotent` instead.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub NON_IDEMPOTENT_TASK {
         code: "CEL104", name: "non-idempotent-task", category: Celery,
         severity: Medium, confidence: Medium, playbook: "celery-reliability",

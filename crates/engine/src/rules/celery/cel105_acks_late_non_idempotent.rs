@@ -40,7 +40,8 @@ crate::declare_rule! {
     /// ## Precision
     /// Same side-effect and guard detection as `non-idempotent-task`, for tasks whose decorator (or
     /// task class) sets `acks_late=True`.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub ACKS_LATE_NON_IDEMPOTENT {
         code: "CEL105", name: "acks-late-non-idempotent", category: Celery,
         severity: Medium, confidence: Medium, playbook: "celery-reliability",

@@ -56,7 +56,13 @@ crate::declare_rule! {
     /// Same queryset resolution as `fk-access-in-loop`. Only `.all()`, `.count()` and `.exists()` are
     /// reported here, because `prefetch_related` serves exactly those from its cache; calls that
     /// always query (`.filter()`, `.order_by()`, `.first()`) are `related-query-in-loop`.
-    /// Measured on Django 5.2, pretix, wagtail and django-oscar: 10 findings, all judged, 0 false positives, see `docs/rule-precision.md`.
+    /// Objects fetched inside a loop count only when some enclosing loop runs over rows (a queryset
+    /// or request data); generators inside `any()`/`all()`/`next()` stop early and do not count; an
+    /// object made by `create(author=...)` keeps the related object it was given; after the loop,
+    /// its variable is the last row and no longer per row. Lookups given at run time
+    /// (`select_related(*fields)`) are assumed to cover the relation.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 18 findings, all judged, 1 false positive (6 %), 3 of the true ones borderline.
     /// Severity is medium in data migrations, which run once per deploy.
     pub RELATED_MANAGER_IN_LOOP {
         code: "QRY102", name: "related-manager-in-loop", category: Queries,

@@ -53,7 +53,13 @@ crate::declare_rule! {
     /// ## Precision
     /// Same queryset resolution as `fk-access-in-loop`; the relation must be a declared to-many
     /// relation. Writes through the manager (`.add()`, `.create()`) are not reported here.
-    /// Measured on Django 5.2, pretix, wagtail and django-oscar: 17 findings, all judged, 0 false positives, see `docs/rule-precision.md`.
+    /// Objects fetched inside a loop count only when some enclosing loop runs over rows (a queryset
+    /// or request data); generators inside `any()`/`all()`/`next()` stop early and do not count; an
+    /// object made by `create(author=...)` keeps the related object it was given; after the loop,
+    /// its variable is the last row and no longer per row. Lookups given at run time
+    /// (`select_related(*fields)`) are assumed to cover the relation.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 23 findings, all judged, 2 false positives (9 %), 2 of the true ones borderline.
     /// Severity is medium in data migrations, which run once per deploy.
     pub RELATED_QUERY_IN_LOOP {
         code: "QRY103", name: "related-query-in-loop", category: Queries,

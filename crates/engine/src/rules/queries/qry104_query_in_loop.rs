@@ -61,7 +61,8 @@ crate::declare_rule! {
     /// opened inside the loop (short locks on purpose), and loop-invariant queries under a
     /// condition. Names assigned in the loop body count as loop variables. Severity is medium in
     /// data migrations and for loop-invariant queries.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 39 findings, all judged, 0 false positives (0 %), 13 of the true ones borderline.
     pub QUERY_IN_LOOP {
         code: "QRY104", name: "query-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",

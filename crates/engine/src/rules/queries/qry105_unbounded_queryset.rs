@@ -50,7 +50,8 @@ crate::declare_rule! {
     /// template are not evaluated here and are not reported. Many tables are small by nature
     /// (countries, categories, settings rows) and that is not visible in code, so the rule is low
     /// severity and low confidence: a prompt to check the table's growth.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 4 findings, all judged, 3 false positives (75 %).
     pub UNBOUNDED_QUERYSET {
         code: "QRY105", name: "unbounded-queryset", category: Queries,
         severity: Low, confidence: Low, playbook: "n-plus-one",

@@ -38,7 +38,8 @@ crate::declare_rule! {
     /// ## Precision
     /// Not reported when the same queryset variable is also iterated, indexed or otherwise used in
     /// the function: then `len()` reuses the fetched rows and is the better choice.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 1 finding, all judged, 0 false positives (0 %).
     pub LEN_QUERYSET {
         code: "QRY106", name: "len-queryset", category: Queries,
         severity: Low, confidence: High, playbook: "n-plus-one",

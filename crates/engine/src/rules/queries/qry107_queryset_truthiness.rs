@@ -42,7 +42,8 @@ crate::declare_rule! {
     /// ## Precision
     /// Not reported when the variable is also iterated, indexed or otherwise used in the function:
     /// then one evaluation serves both.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub QUERYSET_TRUTHINESS {
         code: "QRY107", name: "queryset-truthiness", category: Queries,
         severity: Low, confidence: High, playbook: "n-plus-one",

@@ -47,7 +47,8 @@ crate::declare_rule! {
     /// Only in `handle()` of management commands and in task functions, only for whole-table
     /// querysets of models defined in the reviewed files. `values()`/`values_list()` loops are
     /// reported too (they cache as well).
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 4 findings, all judged, 0 false positives (0 %), 2 of the true ones borderline.
     pub ITERATION_WITHOUT_ITERATOR {
         code: "QRY108", name: "iteration-without-iterator", category: Queries,
         severity: Low, confidence: Medium, playbook: "n-plus-one",

@@ -59,7 +59,8 @@ crate::declare_rule! {
     /// `list_select_related = False` and a relation field in `list_display`, Django calls
     /// `select_related()`, which follows non-null foreign keys. Relations named in a `get_queryset`
     /// override count as fetched.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 30 findings, all judged, 0 false positives (0 %), 9 of the true ones borderline.
     pub ADMIN_LIST_DISPLAY_N_PLUS_ONE {
         code: "QRY109", name: "admin-list-display-n-plus-one", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",

@@ -72,7 +72,8 @@ crate::declare_rule! {
     /// directly; the serializer and the models must be in the reviewed files. Forward foreign keys
     /// rendered as primary keys need no query and are not reported; to-many relations always are,
     /// unless prefetched.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 12 findings, all judged, 0 false positives (0 %), 4 of the true ones borderline.
     pub SERIALIZER_N_PLUS_ONE {
         code: "QRY110", name: "serializer-n-plus-one", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",

@@ -39,7 +39,8 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// The field must be declared on the model in the reviewed files; `pk`/`id` are never deferred.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub DEFERRED_FIELD_IN_LOOP {
         code: "QRY111", name: "deferred-field-in-loop", category: Queries,
         severity: High, confidence: High, playbook: "n-plus-one",

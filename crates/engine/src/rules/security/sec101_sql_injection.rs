@@ -45,7 +45,8 @@ crate::declare_rule! {
     /// `str()`, `.format()` or `.join()` over such data. Literals, ALL_CAPS constants, `quote_name()`/`qn()` results, schema
     /// attributes such as `_meta.db_table`, numeric casts, `%s` placeholder lists and internal state
     /// (`self.*`, database results) are not.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub SQL_INJECTION {
         code: "SEC101", name: "sql-injection", category: Security,
         severity: High, confidence: High, playbook: "security-hardening",

@@ -49,7 +49,8 @@ crate::declare_rule! {
     /// `escape()`, `conditional_escape()`, `format_html()`, `strip_tags()`, `json_script()`, numeric
     /// casts, primary keys and internal state. Variables are followed back to their assignment in
     /// the same function.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub UNSAFE_HTML {
         code: "SEC102", name: "unsafe-html", category: Security,
         severity: High, confidence: Medium, playbook: "security-hardening",

@@ -44,7 +44,8 @@ crate::declare_rule! {
     /// whether ordinary users can write the field (rather than staff entering intended HTML) is not
     /// visible, so those findings are low severity and low confidence. Names suggesting prepared HTML
     /// (`*_html`, `rendered_*`) are skipped.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 3 findings, all judged, 3 false positives (100 %).
     pub TEMPLATE_UNSAFE_OUTPUT {
         code: "SEC103", name: "template-unsafe-output", category: Security,
         severity: Low, confidence: Low, playbook: "security-hardening",

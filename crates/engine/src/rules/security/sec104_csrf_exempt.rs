@@ -45,7 +45,8 @@ crate::declare_rule! {
     /// session), and shows no other check of the caller (signatures, HMAC, bearer tokens,
     /// client secrets, a CSRF check of its own). `csrf_exempt(View.as_view())` in URL configurations is
     /// judged by the view's code when it is in the reviewed files.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub CSRF_EXEMPT {
         code: "SEC104", name: "csrf-exempt", category: Security,
         severity: Medium, confidence: High, playbook: "security-hardening",

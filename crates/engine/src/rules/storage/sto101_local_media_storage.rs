@@ -37,7 +37,8 @@ crate::declare_rule! {
     /// that the signs are weak: projects such as Weblate keep `MEDIA_ROOT` inside a data directory
     /// that every node must share anyway (NFS or a volume), which settings cannot reveal. So the
     /// rule is low severity and low confidence: a question for the reviewer.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 2 findings, all judged, 2 false positives (100 %).
     pub LOCAL_MEDIA_STORAGE {
         code: "STO101", name: "local-media-storage", category: Storage,
         severity: Low, confidence: Low, playbook: "static-and-media",

@@ -53,10 +53,11 @@ crate::declare_rule! {
     /// severity: private downloads behind a permission check are often served this way on purpose,
     /// and small files cost little. Views are reported when the response body is a file opened from a model field or from disk;
     /// generated content (`FileResponse(io.BytesIO(...))`) is not.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 19 findings, all judged, 8 false positives (42 %), 3 of the true ones borderline.
     pub FILE_SERVED_BY_DJANGO {
         code: "STO102", name: "file-served-by-django", category: Storage,
-        severity: Low, confidence: Medium, playbook: "static-and-media",
+        severity: Low, confidence: Low, playbook: "static-and-media",
     }
 }
 

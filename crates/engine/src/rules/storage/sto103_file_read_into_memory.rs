@@ -34,7 +34,8 @@ crate::declare_rule! {
     /// in practice they are mostly small images and documents. Whether uploads can be large depends
     /// on the web server's body limit, which is not visible, so the rule is low severity and
     /// low confidence.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub FILE_READ_INTO_MEMORY {
         code: "STO103", name: "file-read-into-memory", category: Storage,
         severity: Low, confidence: Low, playbook: "static-and-media",

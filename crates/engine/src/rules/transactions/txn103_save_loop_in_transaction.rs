@@ -54,7 +54,8 @@ crate::declare_rule! {
     /// The loop must iterate a queryset of a model found in the reviewed files (migrations resolve
     /// `apps.get_model`), and the saved object must be the loop's row. Migration functions are
     /// reported only when referenced by `RunPython` in a migration that is not `atomic = False`.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 31 findings, all judged, 1 false positive (3 %).
     pub SAVE_LOOP_IN_TRANSACTION {
         code: "TXN103", name: "save-loop-in-transaction", category: Transactions,
         severity: Medium, confidence: High, playbook: "transactions",

@@ -46,7 +46,8 @@ crate::declare_rule! {
     /// (`obj.pk = None`), and values the function itself assigned first. Whether two writers can
     /// race on the same row (an admin-only action, a per-user object) is not visible, so the rule
     /// is low severity and low confidence.
-    /// Corpus results are in `docs/rule-precision.md`.
+    /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines):
+    /// 13 findings, all judged, 3 false positives (23 %), 4 of the true ones borderline.
     pub LOST_UPDATE {
         code: "TXN104", name: "lost-update", category: Transactions,
         severity: Low, confidence: Low, playbook: "transactions",
