@@ -198,6 +198,10 @@ pub static RULES: &[Rule] = &[
         meta: &transactions::txn104_lost_update::LOST_UPDATE,
         check: Check::Python(transactions::txn104_lost_update::check),
     },
+    Rule {
+        meta: &transactions::txn105_full_save_over_concurrent_writes::FULL_SAVE_OVER_CONCURRENT_WRITES,
+        check: Check::Project(transactions::txn105_full_save_over_concurrent_writes::check),
+    },
 ];
 
 /// Finds a rule by code (any case) or kebab name.

@@ -213,6 +213,38 @@ pub struct ReadModifyWrite {
     pub locked: bool,
 }
 
+/// `obj.save()` on a model instance read from the database in this function.
+#[derive(Clone, Debug)]
+pub struct InstanceSave {
+    pub range: TextRange,
+    pub span: Span,
+    pub text: String,
+    pub var: String,
+    pub model: ModelId,
+    /// `save(update_fields=[...])`: only those columns are written.
+    pub update_fields: bool,
+    /// The row was read with `select_for_update()`.
+    pub locked: bool,
+}
+
+/// A write of chosen columns: `Model.objects.filter(...).update(status=...)` or
+/// `obj.save(update_fields=["status"])`.
+#[derive(Clone, Debug)]
+pub struct TargetedWrite {
+    pub kind: WriteKind,
+    pub model: ModelId,
+    pub columns: Vec<String>,
+    pub span: Span,
+    /// The enclosing function, when there is one.
+    pub function: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteKind {
+    QuerysetUpdate,
+    SaveUpdateFields,
+}
+
 /// Facts for one file.
 #[derive(Debug, Default)]
 pub struct QueryFacts {
@@ -223,6 +255,8 @@ pub struct QueryFacts {
     pub task_args: Vec<TaskArg>,
     pub saves_in_loops: Vec<SaveInLoop>,
     pub read_modify_writes: Vec<ReadModifyWrite>,
+    pub instance_saves: Vec<InstanceSave>,
+    pub targeted_writes: Vec<TargetedWrite>,
     pub cached_objects: Vec<CachedObject>,
     pub class_querysets: Vec<ClassQueryset>,
     pub template_renders: Vec<TemplateRender>,
@@ -1712,6 +1746,46 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         });
     }
 
+    /// Every `obj.save()` of a row read from the database (not one just created), and the columns a
+    /// `save(update_fields=...)` names.
+    fn instance_save(&mut self, inst: &Inst, c: &ast::ExprCall) {
+        if !inst.root.certain || !inst.path.is_empty() || inst.var.is_empty() {
+            return;
+        }
+        let created = inst.root.origin.text.contains(".create(") || inst.root.origin.text.contains("get_or_create(");
+        let update_fields = keyword(c, "update_fields");
+        let parsed = self.parsed();
+        if let Some(fields) = update_fields {
+            let columns: Vec<String> = match fields {
+                Expr::List(l) => l.elts.iter().filter_map(str_value).map(str::to_string).collect(),
+                Expr::Tuple(t) => t.elts.iter().filter_map(str_value).map(str::to_string).collect(),
+                _ => Vec::new(),
+            };
+            if !columns.is_empty() {
+                self.sink.facts.targeted_writes.push(TargetedWrite {
+                    kind: WriteKind::SaveUpdateFields,
+                    model: inst.model,
+                    columns,
+                    span: parsed.span(c.range),
+                    function: self.function_name.clone(),
+                });
+            }
+        }
+        if created {
+            return;
+        }
+        self.sink.facts.instance_saves.push(InstanceSave {
+            range: c.range,
+            span: parsed.span(c.range),
+            text: parsed.source_range(c.range).to_string(),
+            var: inst.var.clone(),
+            model: inst.model,
+            // Explicit columns, or an insert (`force_insert=True`), overwrite nothing read earlier.
+            update_fields: update_fields.is_some() || keyword(c, "force_insert").is_some() || !c.args.is_empty(),
+            locked: inst.root.shape.locked,
+        });
+    }
+
     /// `obj.field += n` on a model instance's concrete field.
     fn read_modify_write(&mut self, target: &Expr, stmt: &Stmt) {
         let Expr::Attribute(a) = target else { return };
@@ -1858,6 +1932,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             Value::Manager(m) => self.manager_method(*m, method, c, a, args),
             Value::Instance(inst) if method == "save" => {
                 self.save_in_loop(&inst, c);
+                self.instance_save(&inst, c);
                 Value::Unknown
             }
             Value::Dict(mut items) if method == "update" => {
@@ -1896,6 +1971,18 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             self.loop_call(&q, method, c);
         }
         let q = if q.path.is_empty() { self.reshape(q, method, c) } else { q };
+        if method == "update" && !q.values && !c.keywords.is_empty() {
+            let columns: Vec<String> =
+                c.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| a.to_string())).collect();
+            let span = self.parsed().span(c.range);
+            self.sink.facts.targeted_writes.push(TargetedWrite {
+                kind: WriteKind::QuerysetUpdate,
+                model: q.model,
+                columns,
+                span,
+                function: self.function_name.clone(),
+            });
+        }
         match method {
             "select_related" | "prefetch_related" if q.path.is_empty() => {
                 let mut root = q.root.derive(Some(self.origin(c.range, None)));

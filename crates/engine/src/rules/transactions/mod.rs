@@ -4,6 +4,7 @@ pub mod txn101_select_for_update_outside_atomic;
 pub mod txn102_network_call_in_atomic;
 pub mod txn103_save_loop_in_transaction;
 pub mod txn104_lost_update;
+pub mod txn105_full_save_over_concurrent_writes;
 
 use std::collections::HashMap;
 
