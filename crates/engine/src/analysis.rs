@@ -95,7 +95,8 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
             }
         }
     }
-    let project_ctx = ProjectContext { view: &view, queries: &all_queries, options };
+    let migrations = crate::migrations::analyze(&view, options);
+    let project_ctx = ProjectContext { view: &view, queries: &all_queries, options, migrations: &migrations };
     for rule in RULES {
         let Check::Project(check) = rule.check else { continue };
         if options.rule_enabled(rule.meta.code, rule.meta.name) && !py_files.is_empty() {
@@ -113,7 +114,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         files,
         findings,
         suppressed,
-        migrations: Vec::new(),
+        migrations: migrations.iter().map(|m| m.report()).collect(),
         plans: Vec::new(),
         scores,
     }
@@ -198,6 +199,8 @@ pub struct ProjectContext<'v, 'a> {
     pub view: &'v ProjectView<'a>,
     pub queries: &'v [QueryFacts],
     pub options: &'v Options,
+    /// Every migration, replayed and judged.
+    pub migrations: &'v [crate::migrations::MigrationAnalysis],
 }
 
 /// Whether a path is test code (tests are checked for syntax only). Judge paths relative to the

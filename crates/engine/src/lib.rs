@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod facts;
+pub mod migrations;
 pub mod options;
 pub mod playbook;
 pub mod project;
@@ -23,7 +24,9 @@ pub mod text;
 pub use analysis::{analyze, display_path};
 pub use options::{Options, Profile};
 pub use project::{detect_kind, FileKind, Project, SourceFile};
-pub use report::{Category, Confidence, FileInfo, Finding, Fix, Report, Scores, Severity};
+pub use report::{
+    Category, Confidence, FileInfo, Finding, Fix, MigrationReport, OperationReport, Report, Scores, Severity,
+};
 pub use rule::RuleMeta;
 
 /// The version of the JSON report schema (`"version"` in the output).

@@ -4,7 +4,8 @@
 use crate::analysis::{Emitter, ProjectContext, PyContext, TemplateContext};
 use crate::rule::RuleMeta;
 use crate::rules::{
-    asyncio, caching, celery, queries, security, side_effects, storage, syntax, templates, time, transactions,
+    asyncio, caching, celery, migrations, queries, security, side_effects, storage, syntax, templates, time,
+    transactions,
 };
 
 /// How a rule is run.
@@ -74,6 +75,58 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &celery::cel105_acks_late_non_idempotent::ACKS_LATE_NON_IDEMPOTENT,
         check: Check::Python(celery::cel105_acks_late_non_idempotent::check),
+    },
+    Rule {
+        meta: &migrations::mig101_blocking_index_build::BLOCKING_INDEX_BUILD,
+        check: Check::Project(migrations::mig101_blocking_index_build::check),
+    },
+    Rule {
+        meta: &migrations::mig102_not_null_without_db_default::NOT_NULL_WITHOUT_DB_DEFAULT,
+        check: Check::Project(migrations::mig102_not_null_without_db_default::check),
+    },
+    Rule {
+        meta: &migrations::mig103_table_rewrite::TABLE_REWRITE,
+        check: Check::Project(migrations::mig103_table_rewrite::check),
+    },
+    Rule {
+        meta: &migrations::mig104_not_null_scan::NOT_NULL_SCAN,
+        check: Check::Project(migrations::mig104_not_null_scan::check),
+    },
+    Rule {
+        meta: &migrations::mig105_validated_constraint::VALIDATED_CONSTRAINT,
+        check: Check::Project(migrations::mig105_validated_constraint::check),
+    },
+    Rule {
+        meta: &migrations::mig106_drop_while_in_use::DROP_WHILE_IN_USE,
+        check: Check::Project(migrations::mig106_drop_while_in_use::check),
+    },
+    Rule {
+        meta: &migrations::mig107_rename_while_in_use::RENAME_WHILE_IN_USE,
+        check: Check::Project(migrations::mig107_rename_while_in_use::check),
+    },
+    Rule {
+        meta: &migrations::mig108_primary_key_widening::PRIMARY_KEY_WIDENING,
+        check: Check::Project(migrations::mig108_primary_key_widening::check),
+    },
+    Rule {
+        meta: &migrations::mig109_irreversible_run_python::IRREVERSIBLE_RUN_PYTHON,
+        check: Check::Project(migrations::mig109_irreversible_run_python::check),
+    },
+    Rule {
+        meta: &migrations::mig110_risky_data_migration::RISKY_DATA_MIGRATION,
+        check: Check::Project(migrations::mig110_risky_data_migration::check),
+    },
+    Rule {
+        meta: &migrations::mig111_run_sql_without_reverse::RUN_SQL_WITHOUT_REVERSE,
+        check: Check::Project(migrations::mig111_run_sql_without_reverse::check),
+    },
+    Rule {
+        meta: &migrations::mig112_concurrent_in_transaction::CONCURRENT_IN_TRANSACTION,
+        check: Check::Project(migrations::mig112_concurrent_in_transaction::check),
+    },
+    Rule {
+        meta: &migrations::mig113_missing_lock_timeout::MISSING_LOCK_TIMEOUT,
+        check: Check::Project(migrations::mig113_missing_lock_timeout::check),
     },
     Rule {
         meta: &queries::qry101_fk_access_in_loop::FK_ACCESS_IN_LOOP,
@@ -292,29 +345,34 @@ mod tests {
 
     /// The kind and path a docs code block stands for. The fence's info string picks it: `python` (a
     /// module), `python settings`, `python migration`, `django`/`html` (a template).
-    fn block_file(info: &str) -> (FileKind, &'static str) {
+    /// `python migration 0001_initial` names the migration (for examples that need history).
+    fn block_file(info: &str) -> (FileKind, String) {
         let words: Vec<&str> = info.split([' ', ',']).collect();
         match (words.first().copied().unwrap_or(""), words.get(1).copied()) {
-            ("django" | "html" | "htmldjango", _) => (FileKind::Template, "example/templates/example.html"),
-            (_, Some("settings")) => (FileKind::Settings, "example/settings.py"),
-            (_, Some("migration")) => (FileKind::Migration, "example/migrations/0002_example.py"),
-            _ => (FileKind::Python, "example/views.py"),
+            ("django" | "html" | "htmldjango", _) => (FileKind::Template, "example/templates/example.html".into()),
+            (_, Some("settings")) => (FileKind::Settings, "example/settings.py".into()),
+            (_, Some("migration")) => {
+                let name = words.get(2).copied().unwrap_or("0002_example");
+                (FileKind::Migration, format!("example/migrations/{name}.py"))
+            }
+            _ => (FileKind::Python, "example/views.py".into()),
         }
     }
 
-    /// Runs the code blocks of a docs section as one project; blocks of `carry` whose kind the
-    /// section lacks are added (the template an Example shows also backs its Use-instead code).
+    /// Runs the code blocks of a docs section as one project; blocks of `carry` for files the
+    /// section lacks are added (the template or the earlier migration an Example shows also backs
+    /// its Use-instead code).
     fn run_blocks(blocks: &[(String, String)], carry: &[(String, String)]) -> crate::Report {
         let mut files: Vec<SourceFile> = Vec::new();
-        let mut kinds = Vec::new();
+        let mut paths = Vec::new();
         for (info, code) in blocks {
             let (kind, path) = block_file(info);
-            kinds.push(kind);
+            paths.push(path.clone());
             files.push(SourceFile::new(path, code.clone()).with_kind(kind));
         }
         for (info, code) in carry {
             let (kind, path) = block_file(info);
-            if !kinds.contains(&kind) {
+            if !paths.contains(&path) {
                 files.push(SourceFile::new(path, code.clone()).with_kind(kind));
             }
         }

@@ -180,13 +180,52 @@ pub struct FileInfo {
     pub kind_overridden: bool,
 }
 
-/// One migration's risk assessment (filled by the migration analyser).
+/// One migration's risk on PostgreSQL: 0–100 (higher is riskier) with a verdict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MigrationReport {
     pub path: String,
+    pub app: String,
+    pub name: String,
+    /// Line of the `Migration` class.
+    pub line: u32,
     pub score: u8,
+    /// `safe` (below 25), `review` (below 60) or `dangerous`.
     pub verdict: String,
-    pub operations: Vec<serde_json::Value>,
+    pub atomic: bool,
+    pub summary: String,
+    /// What raised the score beyond the riskiest operation.
+    pub reasons: Vec<String>,
+    pub operations: Vec<OperationReport>,
+}
+
+/// One operation of a migration, judged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperationReport {
+    pub op: String,
+    pub model: Option<String>,
+    pub field: Option<String>,
+    pub line: u32,
+    /// The SQL Django emits on PostgreSQL, one statement per line.
+    pub sql: String,
+    /// The strongest table lock taken (`ACCESS EXCLUSIVE`, `SHARE`, ..., `none`).
+    pub lock: String,
+    /// Tables locked, foreign-key parents included.
+    pub tables: Vec<String>,
+    /// `none`, `metadata`, `scan`, `index` (an index build) or `rewrite`.
+    pub rewrite: String,
+    /// What the lock blocks while it is held.
+    pub blocks: String,
+    pub score: u8,
+    pub reasons: Vec<String>,
+    /// What breaks for the release still serving traffic during the deploy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_code: Option<String>,
+    /// The safe multi-step way, as Django migration code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<String>,
+    /// What could not be known without more input, and which file to paste.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<String>,
 }
 
 /// One EXPLAIN plan's analysis (filled by the plan analyser).

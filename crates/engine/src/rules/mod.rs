@@ -5,6 +5,7 @@
 pub mod asyncio;
 pub mod caching;
 pub mod celery;
+pub mod migrations;
 pub mod queries;
 pub mod security;
 pub mod side_effects;
