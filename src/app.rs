@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::components::editor::{Editor, Mark};
 use crate::components::findings::FindingsList;
+use crate::components::migration::MigrationView;
 use crate::components::playbook::PlaybookView;
 use crate::components::scorecard::Scorecard;
 use crate::components::tabs::{FileBar, FileTabs, Tab};
@@ -181,6 +182,10 @@ pub fn app() -> Html {
                 </section>
                 <aside class="right">
                     <Scorecard report={report.clone()} />
+                    if let Some(m) = report.migrations.iter().find(|m| m.path == active_path) {
+                        <MigrationView migration={m.clone()} on_copy={copy_to_clipboard()}
+                            on_line={on(&d, Action::FocusLine)} />
+                    }
                     { main_panel }
                 </aside>
             </main>
@@ -203,6 +208,15 @@ fn system_theme() -> Theme {
 }
 
 /// A callback that maps its input to an action and dispatches it.
+/// Puts text on the clipboard (the only clipboard access in the app).
+fn copy_to_clipboard() -> Callback<String> {
+    Callback::from(|text: String| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&text);
+        }
+    })
+}
+
 fn on<In: 'static, F: Fn(In) -> Action + 'static>(d: &UseReducerDispatcher<AppState>, f: F) -> Callback<In> {
     d.to_callback().reform(f)
 }

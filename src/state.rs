@@ -82,6 +82,8 @@ pub enum Action {
         kind: Option<FileKind>,
     },
     SelectFinding(Option<usize>),
+    /// Show a whole line of the active file (a migration operation).
+    FocusLine(u32),
     ShowPanel(Panel),
     ToggleTheme,
     LoadSample,
@@ -275,6 +277,14 @@ impl Reducible for AppState {
                     }
                 }
             }
+            Action::FocusLine(line) => {
+                let nonce = s.focus.map_or(0, |f| f.nonce.wrapping_add(1));
+                let width = s
+                    .active_file()
+                    .and_then(|f| f.text.lines().nth(line.saturating_sub(1) as usize))
+                    .map_or(1, |l| l.chars().count() as u32 + 1);
+                s.focus = Some(Focus { file_id: s.active, line, column: 1, end_line: line, end_column: width, nonce });
+            }
             Action::ShowPanel(panel) => s.panel = panel,
             Action::ToggleTheme => {
                 s.theme = match s.theme {
@@ -338,6 +348,25 @@ mod tests {
         assert_eq!((focus.line, focus.column), (f.line, f.column));
         let again = reduce(s, Action::SelectFinding(Some(0))).focus.expect("focus");
         assert_ne!(again.nonce, focus.nonce);
+    }
+
+    #[test]
+    fn a_migration_operation_line_is_shown_whole() {
+        let mut s = AppState::from_files(
+            vec![EditorFile {
+                id: 1,
+                name: "shop/migrations/0002_x.py".into(),
+                text: "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    operations = [migrations.AddField(\"order\", \"n\", models.IntegerField(default=0))]\n".into(),
+                kind: None,
+            }],
+            Theme::Dark,
+        );
+        s = reduce(s, Action::Analyze);
+        assert_eq!(s.report.migrations.len(), 1);
+        let line = s.report.migrations[0].operations[0].line;
+        let focus = reduce(s, Action::FocusLine(line)).focus.expect("focus");
+        assert_eq!((focus.line, focus.column, focus.end_line), (4, 1, 4));
+        assert!(focus.end_column > 40);
     }
 
     #[test]

@@ -111,6 +111,38 @@ await test('pasting models.py and views.py reports the N+1 at its line and shows
   await page.screenshot({ path: join(artifacts, 'n-plus-one.png') });
 });
 
+await test('a migration shows its risk score, locks, SQL and a safe recipe', async (page, context) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  await paste(page, await fixture('0001_initial.py'));
+  await page.locator('[data-testid=file-name]').fill('shop/migrations/0001_initial.py');
+  await page.locator('[data-testid=file-name]').press('Enter');
+  await page.locator('[data-testid=new-file]').click();
+  await paste(page, await fixture('0002_order_code.py'));
+  await page.locator('[data-testid=file-name]').fill('shop/migrations/0002_order_code.py');
+  await page.locator('[data-testid=file-name]').press('Enter');
+  const view = page.locator('[data-testid=migration-view]');
+  await view.waitFor();
+  assert.equal(await page.locator('[data-testid=migration-verdict]').textContent(), 'dangerous');
+  assert.ok(Number(await page.locator('[data-testid=migration-score]').innerText()) >= 60);
+  const ops = page.locator('[data-testid=migration-op]');
+  assert.equal(await ops.count(), 3);
+  // Judged against 0001: growing the varchar is free, SET NOT NULL scans under ACCESS EXCLUSIVE.
+  assert.equal(await ops.nth(0).getAttribute('data-score'), '10');
+  assert.match(await ops.nth(1).locator('[data-testid=lock-badge]').innerText(), /ACCESS EXCLUSIVE/i);
+  assert.match(await ops.nth(1).innerText(), /SET NOT NULL scans/);
+  assert.match(await ops.nth(2).locator('[data-testid=lock-badge]').innerText(), /^SHARE$/i);
+  await ops.nth(2).locator('[data-testid=copy-recipe]').click();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(copied, /AddIndexConcurrently/);
+  assert.match(copied, /atomic = False/);
+  await ops.nth(1).locator('button.op-name').click();
+  const selection = await page.locator('[data-testid=editor]').evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
+  assert.match(selection, /AlterField\("order", "code", models.CharField\(max_length=50\)\)/);
+  await page.screenshot({ path: join(artifacts, 'migration.png') });
+});
+
 await test('uploading a file adds a tab and analyses it with the others', async (page) => {
   await open(page);
   await page.locator('[data-testid=new-review]').click();

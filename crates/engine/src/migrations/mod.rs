@@ -286,14 +286,13 @@ impl MigrationAnalysis {
         let riskiest = self.judgements.iter().max_by_key(|j| j.score);
         let summary = match riskiest {
             Some(j) if j.score > 0 => format!(
-                "{}: riskiest is {}{} ({} lock, {}).",
-                verdict(self.score),
+                "Riskiest operation: {}{} ({} lock, {}).",
                 j.op,
                 j.model.as_ref().map(|m| format!(" on `{m}`")).unwrap_or_default(),
                 j.lock.as_str(),
                 j.work.as_str()
             ),
-            _ => "safe: no operation takes a lock on an existing table.".to_string(),
+            _ => "No operation locks an existing table.".to_string(),
         };
         MigrationReport {
             path: self.migration.path.clone(),
