@@ -32,4 +32,7 @@ for p in "${projects[@]}"; do
   end=$(date +%s.%N)
   printf 'CLI %s: %s Python lines in %.2f s\n' "$p" "$lines" "$(echo "$end - $start" | bc)"
 done
-DJREVIEW_BENCH_CORPUS="$PWD/$corpus/django" cargo bench -p djreview-bench --bench analyze
+migrations=""
+if [ -d "$corpus/pretix" ]; then migrations="$PWD/$corpus/pretix"; fi
+DJREVIEW_BENCH_CORPUS="$PWD/$corpus/django" DJREVIEW_BENCH_MIGRATIONS="$migrations" \
+  cargo bench -p djreview-bench --bench analyze

@@ -25,5 +25,25 @@ fn corpus_bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, corpus_bench);
+/// Migration analysis alone: every migration file of the corpus (pretix has about 430), replayed
+/// and judged. Set `DJREVIEW_BENCH_MIGRATIONS` to the project folder.
+fn migrations_bench(c: &mut Criterion) {
+    let Some(root) = std::env::var_os("DJREVIEW_BENCH_MIGRATIONS").filter(|v| !v.is_empty()).map(PathBuf::from) else {
+        return;
+    };
+    let mut project = djreview_bench::load(&root);
+    project.files.retain(|f| f.path.contains("/migrations/") && !f.path.ends_with("__init__.py"));
+    eprintln!("migrations: {} files from {}", project.files.len(), root.display());
+    let mut group = c.benchmark_group("migrations");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Elements(project.files.len() as u64));
+    group.bench_function(root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), |b| {
+        b.iter(|| analyze(&project, &Options::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, corpus_bench, migrations_bench);
 criterion_main!(benches);

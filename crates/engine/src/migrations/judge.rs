@@ -19,6 +19,8 @@ use crate::text::Span;
 pub enum Lock {
     #[default]
     None,
+    /// Taken by UPDATE, DELETE and INSERT: the written rows stay locked until commit.
+    RowExclusive,
     ShareUpdateExclusive,
     Share,
     ShareRowExclusive,
@@ -29,6 +31,7 @@ impl Lock {
     pub fn as_str(self) -> &'static str {
         match self {
             Lock::None => "none",
+            Lock::RowExclusive => "ROW EXCLUSIVE",
             Lock::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
             Lock::Share => "SHARE",
             Lock::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
@@ -39,6 +42,7 @@ impl Lock {
     pub fn blocks(self) -> &'static str {
         match self {
             Lock::None => "nothing",
+            Lock::RowExclusive => "other writers of the same rows, and schema changes",
             Lock::ShareUpdateExclusive => "other schema changes and VACUUM only",
             Lock::Share | Lock::ShareRowExclusive => "writes (reads continue)",
             Lock::AccessExclusive => "reads and writes",
@@ -90,6 +94,8 @@ pub enum RiskKind {
 pub struct Risk {
     pub kind: RiskKind,
     pub message: String,
+    /// A fix for this risk in particular, when it differs from the operation's recipe.
+    pub recipe: Option<String>,
 }
 
 /// One operation, judged.
@@ -127,6 +133,8 @@ pub struct JudgeCtx<'a> {
     pub app_history: bool,
     /// The Python file, for `RunPython` bodies.
     pub file: &'a crate::facts::view::PyFile,
+    /// The project's models, to tell a model class from other imports.
+    pub models: &'a crate::facts::models::ModelIndex,
 }
 
 impl JudgeCtx<'_> {
@@ -166,7 +174,7 @@ fn base_score(lock: Lock, work: Work) -> u8 {
         (Lock::AccessExclusive, Work::Rewrite) => 80,
         (Lock::AccessExclusive, Work::Scan | Work::IndexBuild) => 65,
         (Lock::Share | Lock::ShareRowExclusive, Work::IndexBuild | Work::Scan | Work::Rewrite) => 50,
-        (Lock::ShareUpdateExclusive, _) => 15,
+        (Lock::ShareUpdateExclusive | Lock::RowExclusive, _) => 15,
         (_, Work::Metadata) => 10,
     }
 }
@@ -195,6 +203,17 @@ fn judgement(op: &Operation) -> Judgement {
 /// Judges one operation with the state as it stands before it.
 pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation) -> Judgement {
     let mut j = judgement(op);
+    // Proxy and unmanaged models have no table of their own: Django runs no SQL for them.
+    let no_table = op.model().and_then(|m| ctx.model(&m)).is_some_and(|m| m.no_table)
+        || (op.kind == "CreateModel"
+            && matches!(op.call.kwarg("options"), Some(PyValue::Dict(o)) if o.iter().any(|(k, v)| {
+                (k.as_str() == Some("proxy") && v.as_bool() == Some(true))
+                    || (k.as_str() == Some("managed") && v.as_bool() == Some(false))
+            })));
+    if no_table && !matches!(op.kind.as_str(), "RunPython" | "RunSQL" | "SeparateDatabaseAndState") {
+        j.reasons.push("A proxy or unmanaged model has no table of its own: no SQL.".into());
+        return j;
+    }
     match op.kind.as_str() {
         "CreateModel" => create_model(ctx, op, &mut j),
         "AddField" => add_field(ctx, op, &mut j),
@@ -251,7 +270,7 @@ fn create_model(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             .fields
             .iter()
             .filter(|(_, f)| f.is_foreign_key() && f.db_constraint())
-            .filter_map(|(_, f)| f.target().and_then(|t| scratch.resolve(&ctx.migration.app, &t)).map(|m| m.table()))
+            .filter_map(|(_, f)| f.target().map(|t| scratch.target_table(&ctx.migration.app, &t)))
             .collect();
         if !parents.is_empty() {
             j.lock = Lock::ShareRowExclusive;
@@ -284,6 +303,7 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 indexes: Vec::new(),
                 constraints: Vec::new(),
                 created_in: (String::new(), String::new()),
+                no_table: false,
             };
             &fallback
         }
@@ -298,6 +318,13 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         return;
     }
     let column = field.column(&name);
+    if field.is_many_to_many() && field.call.kwarg("through").is_some() {
+        j.sql.clear();
+        j.lock = Lock::None;
+        j.work = Work::None;
+        j.reasons.push("A many-to-many relation through its own model: no SQL here (the through model's own migration creates its table).".into());
+        return;
+    }
     if field.is_many_to_many() {
         j.lock = Lock::ShareRowExclusive;
         j.tables = vec![table.clone()];
@@ -322,6 +349,7 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             field.db_default().map(PyValue::to_python).unwrap_or_default()
         ));
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::Rewrite,
             message: format!(
                 "adding `{model_name}.{name}` with a volatile `db_default` rewrites `{table}` under an exclusive lock"
@@ -332,12 +360,14 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             nullable_version(&field)
         ));
     } else if !field.null() && field.db_default().is_none() {
-        if let Some(default) = field.default() {
+        if let Some(default) = field.default().cloned().or_else(|| effective_default(&field)) {
+            let default = &default;
             if pg < 11 {
                 j.work = Work::Rewrite;
                 j.score = 80;
                 j.reasons.push(format!("On PostgreSQL {pg} (before 11) adding a column with a default rewrites the whole table under ACCESS EXCLUSIVE."));
                 j.risks.push(Risk {
+                    recipe: None,
                     kind: RiskKind::Rewrite,
                     message: format!(
                         "adding `{model_name}.{name}` with a default rewrites `{table}` on PostgreSQL {pg}"
@@ -359,6 +389,7 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             );
             j.old_code = Some(old);
             j.risks.push(Risk {
+                recipe: None,
                 kind: RiskKind::NotNullWithoutDbDefault,
                 message: format!(
                     "`{model_name}.{name}` is NOT NULL with only a Python default, which Django drops right after adding the column"
@@ -381,6 +412,7 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             let old = format!("Old code's INSERTs omit `{name}` and fail.");
             j.old_code = Some(old);
             j.risks.push(Risk {
+                recipe: None,
                 kind: RiskKind::NotNullWithoutDbDefault,
                 message: format!(
                     "`{model_name}.{name}` is NOT NULL with no default: the migration fails on a non-empty table"
@@ -406,8 +438,7 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     }
     // The foreign key constraint: validated at once, scanning the child, locking the parent.
     if field.is_foreign_key() && field.db_constraint() {
-        let parent = field.target().and_then(|t| ctx.state.resolve(&ctx.migration.app, &t)).map(|m| m.table());
-        let parent = parent.unwrap_or_else(|| field.target().unwrap_or_default());
+        let parent = ctx.state.target_table(&ctx.migration.app, &field.target().unwrap_or_default());
         j.tables.push(parent.clone());
         j.work = j.work.max(Work::Scan);
         j.score = j.score.max(65);
@@ -415,6 +446,7 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             "The foreign key is created valid: PostgreSQL scans all of `{table}` under ACCESS EXCLUSIVE (even though the new column is empty) and takes SHARE ROW EXCLUSIVE on `{parent}`."
         ));
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::ValidatedConstraint,
             message: format!("the foreign key `{model_name}.{name}` is validated at once: `{table}` is scanned under ACCESS EXCLUSIVE and `{parent}` blocks writes"),
         });
@@ -434,12 +466,20 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     // Indexes built while ADD COLUMN's exclusive lock is still held.
     if field.unique() || field.db_index() {
         j.work = j.work.max(Work::IndexBuild);
-        j.score = j.score.max(65);
         let what = if field.unique() { "unique index" } else { "index" };
-        j.reasons.push(format!(
-            "The {what} is built inside the same transaction, so ADD COLUMN's ACCESS EXCLUSIVE lock is held for the whole build: reads and writes of `{table}` wait."
-        ));
+        if ctx.migration.atomic {
+            j.score = j.score.max(65);
+            j.reasons.push(format!(
+                "The {what} is built inside the same transaction, so ADD COLUMN's ACCESS EXCLUSIVE lock is held for the whole build: reads and writes of `{table}` wait."
+            ));
+        } else {
+            j.score = j.score.max(50);
+            j.reasons.push(format!(
+                "With `atomic = False` the column is committed first; the {what} build then holds SHARE on `{table}`: writes wait, reads continue."
+            ));
+        }
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::IndexBuild,
             message: format!(
                 "the {what} on `{model_name}.{name}` is built while `{table}` is locked against reads and writes"
@@ -481,12 +521,38 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         return;
     };
     let model = ctx.model(&model_name).expect("checked above");
+    // A many-to-many field has no column: only a new join table (`through`, `db_table`) is SQL.
+    if old.is_many_to_many() || new.is_many_to_many() {
+        let join_changed = old.call.kwarg("through") != new.call.kwarg("through")
+            || old.call.kwarg("db_table") != new.call.kwarg("db_table")
+            || old.is_many_to_many() != new.is_many_to_many();
+        if join_changed {
+            j.lock = Lock::AccessExclusive;
+            j.work = Work::Metadata;
+            j.score = 40;
+            j.reasons.push(
+                "The many-to-many relation changes its join table: check what happens to the existing rows.".into(),
+            );
+        } else {
+            j.reasons.push(format!(
+                "`{name}` is a many-to-many relation: it has no column, so this changes nothing in the database."
+            ));
+        }
+        return;
+    }
     let column = new.column(&name);
     let old_column = old.column(&name);
     let old_pk = ctx.state.target_key_type(&ctx.migration.app, &old);
     let new_pk = ctx.state.target_key_type(&ctx.migration.app, &new);
     let old_type = old.db_type(old_pk.as_deref());
-    let new_type = new.db_type(new_pk.as_deref());
+    let mut new_type = new.db_type(new_pk.as_deref());
+    // A relation's column follows its target's key: same target table, same column type.
+    if old.is_foreign_key() && new.is_foreign_key() {
+        let table = |f: &FieldDef| ctx.state.target_table(&ctx.migration.app, &f.target().unwrap_or_default());
+        if table(&old) == table(&new) {
+            new_type = old_type.clone();
+        }
+    }
     let mut changed = false;
     j.lock = Lock::None;
     // Column renamed through db_column.
@@ -499,6 +565,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         let old_code = format!("The release still serving traffic selects `{old_column}` by name and fails at once.");
         j.old_code = Some(old_code);
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::RenameWhileInUse,
             message: format!("`db_column` renames `{table}.{old_column}` to `{column}` while the old release still queries `{old_column}`"),
         });
@@ -546,6 +613,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 j.score = j.score.max(65);
                 j.reasons.push(format!("`{ot}` → `{nt}` keeps the data, but Django drops and rebuilds the `_like` pattern index under ACCESS EXCLUSIVE."));
                 j.risks.push(Risk {
+                    recipe: None,
                     kind: RiskKind::IndexBuild,
                     message: format!(
                         "changing `{model_name}.{name}` to `{nt}` rebuilds its pattern index while `{table}` is locked"
@@ -580,17 +648,26 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 j.sql.push(format!("ALTER SEQUENCE {} AS {nt}", quote(&format!("{table}_{column}_seq"))));
                 j.sql.extend(after);
                 let names: Vec<String> = children.iter().map(|(m, f)| format!("`{}.{}`", m.table(), f)).collect();
+                let mut child_tables: Vec<String> =
+                    children.iter().map(|(m, _)| m.table()).filter(|t| *t != table).collect();
+                child_tables.sort();
+                child_tables.dedup();
                 j.work = Work::Rewrite;
                 j.score = j.score.max(95);
-                j.tables.extend(children.iter().map(|(m, _)| m.table()));
+                j.tables.extend(child_tables.iter().cloned());
                 j.reasons.push(format!(
                     "`{ot}` → `{nt}` on a primary key that {} foreign key(s) reference ({}): Django drops those constraints, rewrites `{table}` and every referencing table with all their indexes under ACCESS EXCLUSIVE, then re-adds and validates the constraints.",
                     children.len(),
                     names.join(", ")
                 ));
                 j.risks.push(Risk {
+                    recipe: None,
                     kind: RiskKind::KeyWidening,
-                    message: format!("widening the primary key of `{model_name}` rewrites `{table}` and {} referencing table(s) under exclusive locks", children.len()),
+                    message: format!(
+                        "widening the primary key of `{model_name}` rewrites `{table}` and {} referencing table(s) ({}) under exclusive locks",
+                        child_tables.len(),
+                        child_tables.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                    ),
                 });
                 j.recipe = Some(format!(
                     "# Keep the narrow key for now (in models.py or the app config):\n#     id = models.AutoField(primary_key=True)\n# and widen it online: add a bigint shadow column, keep it in sync with a trigger, backfill in batches,\n# build its unique index CONCURRENTLY, then swap keys in one short transaction (and the same for each referencing column: {}).",
@@ -609,11 +686,17 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                             .into(),
                     );
                 }
-                j.risks.push(Risk { kind: RiskKind::Rewrite, message: format!("changing `{model_name}.{name}` from `{ot}` to `{nt}` rewrites `{table}` under an exclusive lock") });
-                j.recipe = Some(format!(
+                j.risks.push(Risk { recipe: None, kind: RiskKind::Rewrite, message: format!("changing `{model_name}.{name}` from `{ot}` to `{nt}` rewrites `{table}` under an exclusive lock") });
+                if old.primary_key() {
+                    j.recipe = Some(format!(
+                        "# Keep the key type for now (models.py or the app's default_auto_field), or widen it online:\n# add a `{nt}` shadow column, fill it from a trigger and batched backfills, build its unique\n# index CONCURRENTLY, then swap the key in one short transaction."
+                    ));
+                } else {
+                    j.recipe = Some(format!(
                     "# Expand and contract instead of converting in place:\n# 1. add the new column\nmigrations.AddField(\"{model_name}\", \"{name}_new\", {}),\n# 2. write both columns in code; backfill old rows in batches (RunPython)\n# 3. switch reads to the new column; 4. drop the old one in a later release",
                     nullable_version(&new)
                 ));
+                }
             }
         }
     }
@@ -661,6 +744,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             ));
             j.old_code = Some(format!("The release still serving traffic may write NULL into `{column}`; those writes fail once the constraint is on."));
             j.risks.push(Risk {
+                recipe: None,
                 kind: RiskKind::NotNullScan,
                 message: format!("making `{model_name}.{name}` NOT NULL scans `{table}` under an exclusive lock"),
             });
@@ -697,7 +781,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         j.work = j.work.max(Work::IndexBuild);
         j.score = j.score.max(65);
         j.reasons.push(format!("ADD CONSTRAINT … UNIQUE builds its index under ACCESS EXCLUSIVE: `{table}` is unreadable until it finishes, and duplicates make it fail."));
-        j.risks.push(Risk { kind: RiskKind::IndexBuild, message: format!("making `{model_name}.{name}` unique builds an index while `{table}` is locked against reads and writes") });
+        j.risks.push(Risk { recipe: None, kind: RiskKind::IndexBuild, message: format!("making `{model_name}.{name}` unique builds an index while `{table}` is locked against reads and writes") });
         j.recipe = Some(unique_recipe(&table, &column, &name_uniq, &model_name, op));
     } else if old.unique() && !new.unique() {
         changed = true;
@@ -720,6 +804,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         j.reasons
             .push(format!("CREATE INDEX holds SHARE on `{table}` for the whole build: writes wait, reads continue."));
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::IndexBuild,
             message: format!("indexing `{model_name}.{name}` blocks writes to `{table}` for the whole build"),
         });
@@ -743,13 +828,28 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         && changed
         && (old.null() != new.null() || old_type != new_type || old.target() != new.target())
     {
-        let parent =
-            new.target().and_then(|t| ctx.state.resolve(&ctx.migration.app, &t)).map(|m| m.table()).unwrap_or_default();
+        let parent = ctx.state.target_table(&ctx.migration.app, &new.target().unwrap_or_default());
         j.tables.push(parent.clone());
         j.work = j.work.max(Work::Scan);
         j.score = j.score.max(65);
+        let fk = sql::generated_name(&table, &[&column], &format!("_fk_{parent}_id"));
+        j.sql.insert(0, format!("ALTER TABLE {} DROP CONSTRAINT {}", quote(&table), quote(&fk)));
+        j.sql.push(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (\"id\") DEFERRABLE INITIALLY DEFERRED",
+            quote(&table),
+            quote(&fk),
+            quote(&column),
+            quote(&parent)
+        ));
         j.reasons.push(format!("Django drops the foreign key constraint and re-adds it validated: `{table}` is scanned and `{parent}` is locked."));
+        if old.null() && !new.null() {
+            j.recipe = Some(format!(
+                "# Run only the NOT NULL change, keep the constraint (after a validated CHECK it needs no scan):\nmigrations.SeparateDatabaseAndState(\n    database_operations=[migrations.RunSQL(\n        'ALTER TABLE {} ALTER COLUMN {} SET NOT NULL',\n        reverse_sql='ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL',\n    )],\n    state_operations=[{}],\n),",
+                quote(&table), quote(&column), quote(&table), quote(&column), op.call.source
+            ));
+        }
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::ValidatedConstraint,
             message: format!(
                 "the foreign key `{model_name}.{name}` is re-validated: `{table}` is scanned and `{parent}` locked"
@@ -773,6 +873,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 .into(),
         );
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::Rewrite,
             message: format!(
                 "changing the collation of `{model_name}.{name}` rebuilds its indexes under an exclusive lock"
@@ -875,14 +976,20 @@ fn remove_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     let old = ctx.model(&model_name).and_then(|m| m.field(&name)).cloned();
     let column = old.as_ref().map(|f| f.column(&name)).unwrap_or_else(|| name.clone());
     if let Some(f) = old.as_ref().filter(|f| f.is_foreign_key() && f.db_constraint()) {
-        let parent =
-            f.target().and_then(|t| ctx.state.resolve(&ctx.migration.app, &t)).map(|m| m.table()).unwrap_or_default();
+        let parent = ctx.state.target_table(&ctx.migration.app, &f.target().unwrap_or_default());
         j.sql.push(format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             quote(&table),
             quote(&sql::generated_name(&table, &[&column], &format!("_fk_{parent}_id")))
         ));
         j.tables.push(parent);
+    }
+    if old.as_ref().is_some_and(|f| f.is_many_to_many() && f.call.kwarg("through").is_some()) {
+        j.reasons.push(
+            "A many-to-many relation through its own model: removing it runs no SQL (the through model's table stays)."
+                .into(),
+        );
+        return;
     }
     if old.as_ref().is_some_and(FieldDef::is_many_to_many) {
         j.sql.push(format!("DROP TABLE {} CASCADE", quote(&format!("{table}_{}", name.to_lowercase()))));
@@ -905,10 +1012,21 @@ fn remove_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     if old.is_none() && ctx.app_history {
         j.unknown = Some(format!("`{model_name}.{name}` is not in the replayed history."));
     }
-    j.risks.push(Risk {
-        kind: RiskKind::DropWhileInUse,
-        message: format!("removing `{model_name}.{name}` drops the column while the previous release still reads it"),
-    });
+    // The model itself is deleted later in this migration: that is the finding, not each column.
+    let model_deleted = ctx
+        .migration
+        .operations
+        .iter()
+        .any(|o| o.kind == "DeleteModel" && o.model().is_some_and(|m| m.eq_ignore_ascii_case(&model_name)));
+    if !model_deleted {
+        j.risks.push(Risk {
+            recipe: None,
+            kind: RiskKind::DropWhileInUse,
+            message: format!(
+                "removing `{model_name}.{name}` drops the column while the previous release still reads it"
+            ),
+        });
+    }
     j.recipe = Some(format!(
         "# Release 1: remove the field from the model, but only from Django's state\nmigrations.SeparateDatabaseAndState(\n    state_operations=[migrations.RemoveField(\"{model_name}\", \"{name}\")],\n    database_operations=[],\n),\n# (make it nullable first if it is NOT NULL without a db_default)\n# Release 2, once no running code reads it:\nmigrations.RunSQL('ALTER TABLE {} DROP COLUMN IF EXISTS {}', migrations.RunSQL.noop),",
         quote(&table),
@@ -946,6 +1064,7 @@ fn rename_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         "The release still serving traffic names `{old_col}` in every query on `{model_name}`: they fail at once."
     ));
     j.risks.push(Risk {
+        recipe: None,
         kind: RiskKind::RenameWhileInUse,
         message: format!("renaming `{model_name}.{old_name}` to `{new_name}` renames the column while the previous release still queries `{old_col}`"),
     });
@@ -973,6 +1092,7 @@ fn delete_model(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         "The release still serving traffic queries `{table}`: those requests fail, and the rows are gone."
     ));
     j.risks.push(Risk {
+        recipe: None,
         kind: RiskKind::DropWhileInUse,
         message: format!("deleting `{model_name}` drops `{table}` while the previous release still queries it"),
     });
@@ -1013,6 +1133,7 @@ fn rename_model(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     j.score = 70;
     j.old_code = Some(format!("The release still serving traffic queries `{old_table}`: it fails at once."));
     j.risks.push(Risk {
+        recipe: None,
         kind: RiskKind::RenameWhileInUse,
         message: format!(
             "renaming `{old}` to `{new}` renames `{old_table}` while the previous release still queries it"
@@ -1047,6 +1168,7 @@ fn alter_model_table(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     j.score = 70;
     j.old_code = Some(format!("The release still serving traffic queries `{old_table}`: it fails at once."));
     j.risks.push(Risk {
+        recipe: None,
         kind: RiskKind::RenameWhileInUse,
         message: format!(
             "`AlterModelTable` renames `{old_table}` to `{new_table}` while the previous release still queries it"
@@ -1077,6 +1199,7 @@ fn add_index(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                     .into(),
             );
             j.risks.push(Risk {
+                recipe: None,
                 kind: RiskKind::ConcurrentInTransaction,
                 message: format!("`AddIndexConcurrently` of `{name}` runs in an atomic migration, where PostgreSQL refuses CONCURRENTLY"),
             });
@@ -1114,6 +1237,7 @@ fn add_index(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         "CREATE INDEX holds SHARE on `{table}` for the whole build: every INSERT, UPDATE and DELETE waits."
     ));
     j.risks.push(Risk {
+        recipe: None,
         kind: RiskKind::IndexBuild,
         message: format!("`AddIndex` builds `{name}` while writes to `{table}` are blocked"),
     });
@@ -1177,6 +1301,7 @@ fn add_constraint(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                         .into(),
                 );
                 j.risks.push(Risk {
+                    recipe: None,
                     kind: RiskKind::ValidatedConstraint,
                     message: format!(
                         "the check constraint `{name}` is validated while `{table}` is locked against reads and writes"
@@ -1215,6 +1340,7 @@ fn add_constraint(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 ));
                 j.old_code = Some("The release still serving traffic may insert duplicates until the constraint exists; those inserts fail after.".into());
                 j.risks.push(Risk {
+                    recipe: None,
                     kind: RiskKind::IndexBuild,
                     message: format!(
                         "the unique constraint `{name}` builds its index while `{table}` is locked ({})",
@@ -1236,6 +1362,7 @@ fn add_constraint(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 j.score = 65;
                 j.reasons.push("Exclusion constraints cannot be added NOT VALID: the index is built and checked under ACCESS EXCLUSIVE.".into());
                 j.risks.push(Risk {
+                    recipe: None,
                     kind: RiskKind::ValidatedConstraint,
                     message: format!(
                         "the exclusion constraint `{name}` is built and checked while `{table}` is locked"
@@ -1277,6 +1404,7 @@ fn validate_constraint(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         j.score = 65;
         j.reasons.push("But the NOT VALID add ran earlier in this same transaction, so its ACCESS EXCLUSIVE lock is still held during the scan: move the validation to its own migration.".into());
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::ValidatedConstraint,
             message: format!(
                 "`{name}` is validated in the same transaction that added it, so `{table}` stays locked for the scan"
@@ -1364,6 +1492,7 @@ fn alter_together(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             j.lock.as_str()
         ));
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::IndexBuild,
             message: format!("`{}` builds an index on `{table}` while it is locked ({})", op.kind, j.lock.blocks()),
         });
@@ -1408,6 +1537,7 @@ fn order_with_respect_to(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) 
     j.score = 45;
     j.old_code = Some("Old code's INSERTs omit `_order` and fail on NOT NULL.".into());
     j.risks.push(Risk {
+        recipe: None,
         kind: RiskKind::NotNullWithoutDbDefault,
         message: format!(
             "`order_with_respect_to` adds a NOT NULL `_order` column to `{table}` with no database default"
@@ -1472,6 +1602,19 @@ fn unique_constraint_recipe(
     )
 }
 
+/// What Django fills existing rows with when a NOT NULL field has no `default`: `now()` for
+/// `auto_now`/`auto_now_add` date fields, `''` for `blank=True` text fields.
+fn effective_default(field: &FieldDef) -> Option<PyValue> {
+    let flag = |k: &str| field.call.kwarg(k).and_then(PyValue::as_bool) == Some(true);
+    if (flag("auto_now") || flag("auto_now_add"))
+        && matches!(field.class(), "DateTimeField" | "DateField" | "TimeField")
+    {
+        return Some(PyValue::Name("django.utils.timezone.now".into()));
+    }
+    let text = matches!(field.db_type(None).as_deref(), Some(t) if t.starts_with("varchar") || t == "text");
+    (text && flag("blank")).then(|| PyValue::Str(String::new()))
+}
+
 /// The field definition with `null=True` and no default, for expand steps.
 fn nullable_version(field: &FieldDef) -> String {
     let mut kwargs: Vec<String> = field
@@ -1498,7 +1641,11 @@ fn with_db_default(field: &FieldDef, default: &PyValue) -> String {
             .filter(|(k, _)| k != "default" && k != "db_default")
             .map(|(k, v)| format!("{k}={}", v.to_python())),
     );
-    args.push(format!("db_default={}", default.to_python()));
+    let value = match default {
+        PyValue::Name(n) if n == "now" || n.ends_with(".now") => "Now()".to_string(),
+        other => other.to_python(),
+    };
+    args.push(format!("db_default={value}"));
     format!("{}({})", field.call.func, args.join(", "))
 }
 

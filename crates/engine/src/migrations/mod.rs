@@ -113,7 +113,10 @@ pub fn analyze(view: &ProjectView<'_>, options: &Options) -> Vec<MigrationAnalys
         m.dependencies = deps;
     }
     let order = state::apply_order(&main);
-    let mut state = ProjectState::default();
+    let mut state = ProjectState {
+        user_model: view.settings.lookup("AUTH_USER_MODEL").and_then(|s| s.value.as_str().map(str::to_string)),
+        ..ProjectState::default()
+    };
     let mut apps_seen: HashSet<String> = HashSet::new();
     let mut snapshots: HashMap<usize, (ProjectState, HashSet<String>)> = HashMap::new();
     let mut results: Vec<MigrationAnalysis> = Vec::new();
@@ -181,6 +184,7 @@ fn judge_migration(
             options,
             app_history: apps_seen.contains(&m.app),
             file: &view.files[m.file],
+            models: &view.models,
         };
         judgements.push(judge::judge(&ctx, op));
         if op.kind == "CreateModel" {
@@ -189,6 +193,16 @@ fn judge_migration(
             }
         }
         state.apply(m, op);
+    }
+    // A migration that overrides `apply()` decides itself what runs (often: nothing on PostgreSQL).
+    if m.custom_apply {
+        for j in judgements.iter_mut() {
+            j.score = j.score.min(20);
+            j.risks.clear();
+        }
+        let reason = "The migration overrides `apply()`: what it runs depends on that code (often a database vendor check), so its operations are not reported.".to_string();
+        let score = judgements.iter().map(|j| j.score).max().unwrap_or(0);
+        return MigrationAnalysis { migration: m.clone(), judgements, score, reasons: vec![reason] };
     }
     // A squashed migration never runs on a database that applied the migrations it replaces (it
     // is recorded as applied), and on a new database its tables are empty.

@@ -31,6 +31,8 @@ pub struct MigrationFile {
     pub functions: Vec<String>,
     /// `from shop.models import Order` at module level: today's model in a historical migration.
     pub model_imports: Vec<(String, Span)>,
+    /// The class overrides `apply`/`unapply`: what runs is decided by its code.
+    pub custom_apply: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +115,10 @@ pub fn read(index: usize, file: &PyFile) -> Option<MigrationFile> {
         span: parsed.span_of(class),
         functions: Vec::new(),
         model_imports: Vec::new(),
+        custom_apply: class
+            .body
+            .iter()
+            .any(|s| matches!(s, Stmt::FunctionDef(f) if matches!(f.name.as_str(), "apply" | "unapply"))),
     };
     // Lists assigned to names (`state_operations = [...]`), which operations may refer to.
     let mut named: std::collections::HashMap<&str, &Expr> = std::collections::HashMap::new();

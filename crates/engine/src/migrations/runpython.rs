@@ -9,6 +9,17 @@ use crate::python::names::{chain_has_attr, last_segment};
 use crate::python::walk::{walk_body, walk_expr, Visitor};
 
 pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
+    // `RunPython(*pair)` or `RunPython(**kwargs)`: the arguments are not visible.
+    if op.call.args.iter().any(|a| matches!(a, PyValue::Other(s) if s.starts_with('*')))
+        || op.call.source.contains("**")
+    {
+        j.score = 15;
+        j.reasons.push(
+            "The arguments are built by code (`*args`): what runs and whether it can be reversed is not visible."
+                .into(),
+        );
+        return;
+    }
     let code = op.call.arg("code", 0).cloned();
     let reverse = op.call.arg("reverse_code", 1).cloned();
     let name = match &code {
@@ -29,17 +40,18 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         j.reasons.push(
             "No `reverse_code`: the migration cannot be unapplied, so a rollback of this release stops here.".into(),
         );
+        let reversible = format!(
+            "migrations.RunPython({}, reverse_code=migrations.RunPython.noop)",
+            name.as_deref().unwrap_or("forwards")
+        );
         j.risks.push(Risk {
+            recipe: Some(reversible),
             kind: RiskKind::RunPythonIrreversible,
             message: format!(
                 "`RunPython({})` has no `reverse_code`: `migrate` cannot go back past it",
                 name.as_deref().unwrap_or("...")
             ),
         });
-        j.recipe = Some(format!(
-            "migrations.RunPython({}, reverse_code=migrations.RunPython.noop)",
-            name.as_deref().unwrap_or("forwards")
-        ));
     }
     let Some(def) = name.as_deref().and_then(|n| function_body(ctx.file, n)) else { return };
     let scan = scan(&def.body);
@@ -49,7 +61,7 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         .model_imports
         .iter()
         .map(|(full, _)| full.rsplit('.').next().unwrap_or(full))
-        .filter(|short| scan.names.iter().any(|n| n == short))
+        .filter(|short| scan.names.iter().any(|n| n == short) && ctx.models.find(short, None).is_some())
         .collect();
     if !imported.is_empty() {
         j.score = j.score.max(40);
@@ -59,6 +71,7 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             imported.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
         ));
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::DataMigration,
             message: format!(
                 "`{}` imports {} from the app instead of `apps.get_model()`",
@@ -67,8 +80,11 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             ),
         });
     }
+    if scan.writes {
+        j.lock = super::judge::Lock::RowExclusive;
+    }
     if scan.batched {
-        j.reasons.push(format!("`{}` works in batches.", def.name));
+        j.reasons.push(format!("`{}` writes in batches.", def.name));
         return;
     }
     if let Some(save) = &scan.save_in_loop {
@@ -89,6 +105,7 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             def.name
         ));
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::DataMigration,
             message: format!("`{}` writes a whole table in one statement ({update})", def.name),
         });
@@ -98,6 +115,7 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
 #[derive(Default)]
 struct Scan {
     names: Vec<String>,
+    writes: bool,
     save_in_loop: Option<String>,
     whole_table_write: Option<String>,
     batched: bool,
@@ -124,12 +142,15 @@ fn scan(body: &[Stmt]) -> Scan {
                 Expr::Name(n) => self.out.names.push(n.id.to_string()),
                 Expr::Call(c) => {
                     let method = last_segment(&c.func).unwrap_or("");
-                    if matches!(method, "iterator" | "bulk_update" | "bulk_create")
-                        || c.keywords
-                            .iter()
-                            .any(|k| k.arg.as_deref().is_some_and(|a| a.contains("batch") || a == "chunk_size"))
+                    // Writes in batches; `iterator()` alone only streams the reads.
+                    if matches!(method, "bulk_update" | "bulk_create")
+                        || c.keywords.iter().any(|k| k.arg.as_deref().is_some_and(|a| a.contains("batch")))
                     {
-                        self.out.batched |= method != "bulk_create" || !c.keywords.is_empty();
+                        self.out.batched = true;
+                    }
+                    if matches!(method, "save" | "update" | "delete" | "create" | "get_or_create" | "update_or_create")
+                    {
+                        self.out.writes = true;
                     }
                     if method == "save" && self.loop_depth > 0 && self.out.save_in_loop.is_none() {
                         self.out.save_in_loop = Some("`.save()` inside a loop".to_string());

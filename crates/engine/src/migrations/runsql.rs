@@ -30,7 +30,11 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         if let Some(reason) = c.reason {
             j.reasons.push(reason.clone());
             if let Some(kind) = c.kind {
-                j.risks.push(Risk { kind, message: format!("{}: {}", first_line(s), lowercase_first(&reason)) });
+                j.risks.push(Risk {
+                    recipe: None,
+                    kind,
+                    message: format!("{}: {}", first_line(s), lowercase_first(&reason)),
+                });
             }
         }
         if let Some(old) = c.old_code {
@@ -48,6 +52,7 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         j.score = j.score.max(20);
         j.reasons.push("No `reverse_sql`: the migration cannot be unapplied.".into());
         j.risks.push(Risk {
+            recipe: None,
             kind: RiskKind::RunSqlStatement,
             message: "`RunSQL` has no `reverse_sql`: `migrate` cannot go back past it (use `migrations.RunSQL.noop` if nothing needs undoing)".into(),
         });
@@ -351,7 +356,7 @@ fn classify(statement: &str, atomic: bool, postgres: u32) -> Class {
         }
         "UPDATE" | "DELETE" => {
             c.table = table_after(statement, &w, first);
-            c.lock = Lock::None;
+            c.lock = Lock::RowExclusive;
             c.writes = true;
             if has("WHERE") {
                 c.score = 20;

@@ -193,10 +193,7 @@ pub fn add_field(state: &ProjectState, model: &ModelState, name: &str, field: &F
             quote(&own_col),
             quote(&other_col)
         ));
-        for (col, parent) in [
-            (&own_col, table.clone()),
-            (&other_col, target_model.map(|m| m.table()).unwrap_or_else(|| "<target table>".into())),
-        ] {
+        for (col, parent) in [(&own_col, table.clone()), (&other_col, state.target_table(&model.app, &target))] {
             let fk = generated_name(&through, &[col], &format!("_fk_{parent}_id"));
             sql.push(format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (\"id\") DEFERRABLE INITIALLY DEFERRED",
@@ -234,8 +231,7 @@ pub fn add_field(state: &ProjectState, model: &ModelState, name: &str, field: &F
         def.push_str(" UNIQUE");
     }
     let fk_name = field.is_foreign_key().then(|| {
-        let parent = field.target().and_then(|t| state.resolve(&model.app, &t)).map(|m| m.table());
-        let parent = parent.unwrap_or_else(|| "<target table>".into());
+        let parent = state.target_table(&model.app, &field.target().unwrap_or_default());
         (generated_name(&table, &[&column], &format!("_fk_{parent}_id")), parent)
     });
     if let (Some((fk, parent)), true) = (&fk_name, field.db_constraint()) {
@@ -314,8 +310,7 @@ pub fn create_model(state: &ProjectState, model: &ModelState) -> Vec<String> {
         }
         columns.push(def);
         if f.is_foreign_key() && f.db_constraint() {
-            let parent = f.target().and_then(|t| state.resolve(&model.app, &t)).map(|m| m.table());
-            let parent = parent.unwrap_or_else(|| "<target table>".into());
+            let parent = state.target_table(&model.app, &f.target().unwrap_or_default());
             let fk = generated_name(&table, &[&column], &format!("_fk_{parent}_id"));
             after.push(format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (\"id\") DEFERRABLE INITIALLY DEFERRED",
@@ -326,6 +321,17 @@ pub fn create_model(state: &ProjectState, model: &ModelState) -> Vec<String> {
             ));
         }
         after.extend(field_indexes(&table, &column, f));
+    }
+    for set in &model.unique_together {
+        let cols: Vec<String> =
+            set.iter().map(|n| model.field(n).map(|f| f.column(n)).unwrap_or_else(|| n.clone())).collect();
+        let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+        after.push(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+            quote(&table),
+            quote(&generated_name(&table, &refs, "_uniq")),
+            cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+        ));
     }
     let mut sql = vec![format!("CREATE TABLE {} ({})", quote(&table), columns.join(", "))];
     sql.extend(after);

@@ -6,6 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use super::read::{MigrationFile, Operation};
 use super::value::{Call, PyValue};
 
+/// How a relation to `settings.AUTH_USER_MODEL` is recorded; [`ProjectState`] maps it to the
+/// project's user model.
+pub const USER_MODEL: &str = "settings.AUTH_USER_MODEL";
+
 /// A field as a migration defines it: `models.CharField(max_length=100, null=True)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldDef {
@@ -80,9 +84,20 @@ impl FieldDef {
     pub fn target(&self) -> Option<String> {
         match self.call.arg("to", 0)? {
             PyValue::Str(s) => Some(s.clone()),
-            PyValue::Name(n) if n.ends_with("AUTH_USER_MODEL") => Some("auth.User".into()),
+            PyValue::Name(n) if n.ends_with("AUTH_USER_MODEL") => Some(USER_MODEL.into()),
             PyValue::Name(n) => Some(n.rsplit('.').next().unwrap_or(n).to_string()),
             _ => None,
+        }
+    }
+
+    /// Points the relation at another model (`app.Model`).
+    pub fn set_target(&mut self, label: &str) {
+        if let Some(slot) = self.call.kwargs.iter_mut().find(|(k, _)| k == "to") {
+            slot.1 = PyValue::Str(label.to_string());
+        } else if let Some(first) = self.call.args.first_mut() {
+            *first = PyValue::Str(label.to_string());
+        } else {
+            self.call.kwargs.push(("to".into(), PyValue::Str(label.to_string())));
         }
     }
 
@@ -164,6 +179,8 @@ pub struct ModelState {
     pub constraints: Vec<PyValue>,
     /// The migration that created the model (`app`, `name`).
     pub created_in: (String, String),
+    /// `proxy = True` or `managed = False`: Django creates no table and runs no SQL for it.
+    pub no_table: bool,
 }
 
 impl ModelState {
@@ -184,15 +201,28 @@ impl ModelState {
 #[derive(Clone, Debug, Default)]
 pub struct ProjectState {
     pub models: BTreeMap<(String, String), ModelState>,
+    /// `AUTH_USER_MODEL` from the project's settings (`auth.User` when not set).
+    pub user_model: Option<String>,
 }
 
 impl ProjectState {
+    /// A relation target with the swappable user model replaced by the project's.
+    pub fn canonical(&self, target: &str) -> String {
+        if target == USER_MODEL {
+            self.user_model.clone().unwrap_or_else(|| "auth.User".into())
+        } else {
+            target.to_string()
+        }
+    }
+
     pub fn get(&self, app: &str, model: &str) -> Option<&ModelState> {
         self.models.get(&(app.to_string(), model.to_lowercase()))
     }
 
     /// The model a relation points to, from the app of the field that declares it.
     pub fn resolve(&self, from_app: &str, target: &str) -> Option<&ModelState> {
+        let target = self.canonical(target);
+        let target = target.as_str();
         match target.split_once('.') {
             Some((app, model)) => self.get(app, model),
             None => self.get(from_app, target).or_else(|| {
@@ -203,6 +233,24 @@ impl ProjectState {
                     _ => None,
                 }
             }),
+        }
+    }
+
+    /// The table a relation points to: from the replayed state, else derived from `app.Model`.
+    pub fn target_table(&self, from_app: &str, target: &str) -> String {
+        if let Some(m) = self.resolve(from_app, target) {
+            return m.table();
+        }
+        let target = self.canonical(target);
+        match target.split_once('.') {
+            Some((app, model)) if !app.is_empty() && !model.is_empty() => {
+                if app == "auth" && model.eq_ignore_ascii_case("user") {
+                    "auth_user".to_string()
+                } else {
+                    format!("{}_{}", app.to_lowercase(), model.to_lowercase())
+                }
+            }
+            _ => format!("<table of {target}>"),
         }
     }
 
@@ -222,7 +270,7 @@ impl ProjectState {
                 if !f.is_foreign_key() {
                     continue;
                 }
-                let Some(target) = f.target() else { continue };
+                let Some(target) = f.target().map(|t| self.canonical(&t)) else { continue };
                 let hit = match target.split_once('.') {
                     Some((a, t)) => a.eq_ignore_ascii_case(app) && t.eq_ignore_ascii_case(model),
                     None if target == "self" => m.app == app && m.name.eq_ignore_ascii_case(model),
@@ -265,6 +313,7 @@ impl ProjectState {
                     indexes: Vec::new(),
                     constraints: Vec::new(),
                     created_in: (m.app.clone(), m.name.clone()),
+                    no_table: false,
                 };
                 if let Some(PyValue::Dict(options)) = op.call.kwarg("options") {
                     apply_options(&mut model, options);
@@ -286,6 +335,21 @@ impl ProjectState {
                 if let Some(mut model) = self.models.remove(&key(old)) {
                     model.name = new.to_string();
                     self.models.insert(key(new), model);
+                }
+                // Relations that pointed at the old name now point at the new one, as in Django.
+                let (old_label, new_label) = (format!("{app}.{old}").to_lowercase(), format!("{app}.{new}"));
+                for other in self.models.values_mut() {
+                    let same_app = other.app == app;
+                    for (_, f) in other.fields.iter_mut() {
+                        if !(f.is_foreign_key() || f.is_many_to_many()) {
+                            continue;
+                        }
+                        let Some(target) = f.target() else { continue };
+                        let hit = target.to_lowercase() == old_label || (same_app && target.eq_ignore_ascii_case(old));
+                        if hit {
+                            f.set_target(&new_label);
+                        }
+                    }
                 }
             }
             "AlterModelTable" => {
@@ -400,6 +464,8 @@ fn apply_options(model: &mut ModelState, options: &[(PyValue, PyValue)]) {
             Some("unique_together") => model.unique_together = together(Some(v)),
             Some("indexes") => model.indexes = v.as_list().to_vec(),
             Some("constraints") => model.constraints = v.as_list().to_vec(),
+            Some("proxy") if v.as_bool() == Some(true) => model.no_table = true,
+            Some("managed") if v.as_bool() == Some(false) => model.no_table = true,
             _ => {}
         }
     }

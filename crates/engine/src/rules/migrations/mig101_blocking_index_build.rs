@@ -58,6 +58,9 @@ crate::declare_rule! {
     /// ## Precision
     /// Tables created earlier in the same migration are empty and not reported. Severity follows the
     /// lock: high when reads are blocked too, medium when only writes are.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 377
+    /// findings; of a random sample of 25 judged, 1 were false before the fixes it led to,
+    /// and 0 of the 24 still reported after them (0 %).
     pub BLOCKING_INDEX_BUILD {
         code: "MIG101", name: "blocking-index-build", category: Migrations,
         severity: High, confidence: High, playbook: "online-migrations",

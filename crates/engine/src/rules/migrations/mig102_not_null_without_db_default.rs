@@ -41,6 +41,9 @@ crate::declare_rule! {
     /// Nullable columns and columns with `db_default` (Django 5.0+) are not reported; neither are
     /// tables created in the same migration. With no default at all the migration fails on a non-empty
     /// table, reported at high severity.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 411
+    /// findings; of a random sample of 25 judged, 0 were false before the fixes it led to,
+    /// and 0 of the 25 still reported after them (0 %).
     pub NOT_NULL_WITHOUT_DB_DEFAULT {
         code: "MIG102", name: "not-null-without-db-default", category: Migrations,
         severity: Medium, confidence: High, playbook: "online-migrations",

@@ -73,6 +73,9 @@ crate::declare_rule! {
     /// The previous definition comes from replaying the app's migrations in the input; without it an
     /// `AlterField` is reported as unknown by the migration report (not by this rule) and the file to
     /// paste is named. `PositiveIntegerField` and similar checks are compared by column type only.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 75
+    /// findings; of a random sample of 25 judged, 4 were false before the fixes it led to,
+    /// and 1 of the 22 still reported after them (5 %).
     pub TABLE_REWRITE {
         code: "MIG103", name: "table-rewrite", category: Migrations,
         severity: High, confidence: High, playbook: "online-migrations",

@@ -71,6 +71,9 @@ crate::declare_rule! {
     /// ## Precision
     /// Not reported when a validated `CHECK (col IS NOT NULL)` is already in the replayed state and the
     /// server is PostgreSQL 12 or later: the scan is skipped then.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 33
+    /// findings; of a random sample of 25 judged, 5 were false before the fixes it led to,
+    /// and 0 of the 20 still reported after them (0 %).
     pub NOT_NULL_SCAN {
         code: "MIG104", name: "not-null-scan", category: Migrations,
         severity: High, confidence: High, playbook: "online-migrations",

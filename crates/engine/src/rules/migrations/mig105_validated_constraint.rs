@@ -73,6 +73,9 @@ crate::declare_rule! {
     /// ## Precision
     /// Constraints on tables created in the same migration are not reported. `db_constraint=False`
     /// foreign keys take no lock on the parent and are not reported.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 166
+    /// findings; of a random sample of 25 judged, 3 were false before the fixes it led to,
+    /// and 1 of the 23 still reported after them (4 %).
     pub VALIDATED_CONSTRAINT {
         code: "MIG105", name: "validated-constraint", category: Migrations,
         severity: High, confidence: High, playbook: "online-migrations",

@@ -38,6 +38,9 @@ crate::declare_rule! {
     /// ## Precision
     /// Removals through `SeparateDatabaseAndState` state operations (no SQL) are not reported, nor
     /// `DROP … IF EXISTS` in `RunSQL`, the usual second step of a staged removal.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 180
+    /// findings; of a random sample of 25 judged, 1 were false before the fixes it led to,
+    /// and 0 of the 18 still reported after them (0 %).
     pub DROP_WHILE_IN_USE {
         code: "MIG106", name: "drop-while-in-use", category: Migrations,
         severity: High, confidence: High, playbook: "online-migrations",

@@ -37,6 +37,9 @@ crate::declare_rule! {
     /// ## Precision
     /// Renames that keep the database name (`db_column`, `Meta.db_table`) emit no SQL and are not
     /// reported.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 80
+    /// findings; of a random sample of 25 judged, 2 were false before the fixes it led to,
+    /// and 2 of the 25 still reported after them (8 %).
     pub RENAME_WHILE_IN_USE {
         code: "MIG107", name: "rename-while-in-use", category: Migrations,
         severity: High, confidence: High, playbook: "online-migrations",

@@ -86,6 +86,9 @@ crate::declare_rule! {
     /// ## Precision
     /// Needs the referencing models in the replayed history; without them the change is reported as a
     /// single-table rewrite (`table-rewrite`).
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 34
+    /// findings; of a random sample of 25 judged, 0 were false before the fixes it led to,
+    /// and 0 of the 25 still reported after them (0 %).
     pub PRIMARY_KEY_WIDENING {
         code: "MIG108", name: "primary-key-widening", category: Migrations,
         severity: Critical, confidence: High, playbook: "online-migrations",

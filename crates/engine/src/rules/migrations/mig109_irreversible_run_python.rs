@@ -45,6 +45,9 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Exact: the argument is missing or `None`.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 13
+    /// findings; of a random sample of 14 judged, 1 were false before the fixes it led to,
+    /// and 0 of the 13 still reported after them (0 %).
     pub IRREVERSIBLE_RUN_PYTHON {
         code: "MIG109", name: "irreversible-run-python", category: Migrations,
         severity: Low, confidence: High, playbook: "online-migrations",

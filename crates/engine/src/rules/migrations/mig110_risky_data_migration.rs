@@ -59,6 +59,9 @@ crate::declare_rule! {
     /// Functions that batch (`iterator()`, `bulk_update`, `batch_size`, slices) are not reported. Loops
     /// over small reference tables are reported too: whether a table is large is not visible, hence
     /// medium confidence.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 15
+    /// findings; of a random sample of 18 judged, 3 were false before the fixes it led to,
+    /// and 0 of the 15 still reported after them (0 %).
     pub RISKY_DATA_MIGRATION {
         code: "MIG110", name: "risky-data-migration", category: Migrations,
         severity: Medium, confidence: Medium, playbook: "online-migrations",

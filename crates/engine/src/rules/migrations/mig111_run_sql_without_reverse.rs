@@ -36,6 +36,8 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Exact: the argument is missing.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): no findings;
+    /// precision rests on the fixtures' positives and near misses.
     pub RUN_SQL_WITHOUT_REVERSE {
         code: "MIG111", name: "run-sql-without-reverse", category: Migrations,
         severity: Low, confidence: High, playbook: "online-migrations",

@@ -40,6 +40,8 @@ crate::declare_rule! {
     ///
     /// ## Precision
     /// Exact for the operations; `RunSQL` is read statement by statement.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): no findings;
+    /// precision rests on the fixtures' positives and near misses.
     pub CONCURRENT_IN_TRANSACTION {
         code: "MIG112", name: "concurrent-in-transaction", category: Migrations,
         severity: Critical, confidence: High, playbook: "online-migrations",

@@ -41,6 +41,9 @@ crate::declare_rule! {
     /// One finding per migration, at its first exclusive lock. A `SET lock_timeout` anywhere in the
     /// migration's `RunSQL` counts; a timeout set on the database role or in the deploy script is not
     /// visible.
+    /// On the corpus of `docs/rule-precision.md` (1,791 migrations of eight projects): 767
+    /// findings; of a random sample of 15 judged, 1 were false before the fixes it led to,
+    /// and 0 of the 13 still reported after them (0 %).
     pub MISSING_LOCK_TIMEOUT {
         code: "MIG113", name: "missing-lock-timeout", category: Migrations,
         severity: Info, confidence: High, playbook: "online-migrations",
@@ -53,8 +56,11 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
         if crate::migrations::sets_lock_timeout(&m.judgements) {
             continue;
         }
-        let Some(first) =
-            m.judgements.iter().find(|j| j.lock == Lock::AccessExclusive && !j.new_table && j.score >= 10)
+        // Operations judged on an unknown previous definition may take no lock at all.
+        let Some(first) = m
+            .judgements
+            .iter()
+            .find(|j| j.lock == Lock::AccessExclusive && !j.new_table && j.score >= 10 && j.unknown.is_none())
         else {
             continue;
         };

@@ -41,7 +41,7 @@ pub(crate) fn emit_risks(ctx: &ProjectContext<'_, '_>, out: &mut Emitter, rule: 
                         _ => Severity::Low,
                     };
                 }
-                f.fix = j.recipe.as_ref().map(|recipe| Fix {
+                f.fix = risk.recipe.as_ref().or(j.recipe.as_ref()).map(|recipe| Fix {
                     summary: format!(
                         "Migration score {} ({}): {}",
                         m.score,
