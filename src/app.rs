@@ -184,7 +184,9 @@ pub fn app() -> Html {
                     <Scorecard report={report.clone()} />
                     if let Some(m) = report.migrations.iter().find(|m| m.path == active_path) {
                         <MigrationView migration={m.clone()} on_copy={copy_to_clipboard()}
-                            on_line={on(&d, Action::FocusLine)} />
+                            on_line={on(&d, Action::FocusLine)}
+                            postgres={state.options.postgres} hot_tables={state.options.hot_tables.clone()}
+                            on_postgres={on(&d, Action::SetPostgres)} on_hot_tables={on(&d, Action::SetHotTables)} />
                     }
                     { main_panel }
                 </aside>

@@ -84,6 +84,10 @@ pub enum Action {
     SelectFinding(Option<usize>),
     /// Show a whole line of the active file (a migration operation).
     FocusLine(u32),
+    /// The PostgreSQL major version migrations are judged for.
+    SetPostgres(u32),
+    /// Tables that are large or busy (names or `app.Model` labels, comma separated).
+    SetHotTables(String),
     ShowPanel(Panel),
     ToggleTheme,
     LoadSample,
@@ -161,7 +165,7 @@ impl AppState {
         self.revision != self.analyzed_revision
     }
 
-    fn run_analysis(&mut self) {
+    pub fn run_analysis(&mut self) {
         self.report = Rc::new(analyze(&self.project(), &self.options));
         self.analyzed_revision = self.revision;
         if self.selected.is_some_and(|i| i >= self.report.findings.len()) {
@@ -285,6 +289,15 @@ impl Reducible for AppState {
                     .map_or(1, |l| l.chars().count() as u32 + 1);
                 s.focus = Some(Focus { file_id: s.active, line, column: 1, end_line: line, end_column: width, nonce });
             }
+            Action::SetPostgres(version) => {
+                s.options.postgres = version;
+                s.revision += 1;
+            }
+            Action::SetHotTables(text) => {
+                s.options.hot_tables =
+                    text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+                s.revision += 1;
+            }
             Action::ShowPanel(panel) => s.panel = panel,
             Action::ToggleTheme => {
                 s.theme = match s.theme {
@@ -367,6 +380,22 @@ mod tests {
         let focus = reduce(s, Action::FocusLine(line)).focus.expect("focus");
         assert_eq!((focus.line, focus.column, focus.end_line), (4, 1, 4));
         assert!(focus.end_column > 40);
+    }
+
+    #[test]
+    fn postgres_version_and_hot_tables_change_the_judgement() {
+        let text = "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    operations = [migrations.AddField(\"order\", \"n\", models.IntegerField(default=0))]\n";
+        let s = AppState::from_files(
+            vec![EditorFile { id: 1, name: "shop/migrations/0002_x.py".into(), text: text.into(), kind: None }],
+            Theme::Dark,
+        );
+        let base = reduce(s.clone(), Action::Analyze).report.migrations[0].operations[0].score;
+        let old_pg = reduce(reduce(s.clone(), Action::SetPostgres(10)), Action::Analyze);
+        assert_eq!(old_pg.options.postgres, 10);
+        assert!(old_pg.report.migrations[0].operations[0].score > base);
+        let hot = reduce(reduce(s, Action::SetHotTables(" shop_order , ".into())), Action::Analyze);
+        assert_eq!(hot.options.hot_tables, vec!["shop_order".to_string()]);
+        assert!(hot.report.migrations[0].operations[0].score > base);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use gloo::storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
 use crate::state::{AppState, EditorFile, Theme};
+use engine::Options;
 
 const KEY: &str = "djreview:autosave:v1";
 /// localStorage holds about 5 MB per origin in Chromium and Firefox (UTF-16); stay under it.
@@ -15,12 +16,19 @@ struct Saved {
     files: Vec<EditorFile>,
     active: u32,
     theme: Theme,
+    /// PostgreSQL version and hot tables (absent in sessions saved before they existed).
+    #[serde(default)]
+    options: Option<Options>,
 }
 
 /// The saved session, if there is one and it can be read.
 pub fn load() -> Option<AppState> {
     let saved: Saved = LocalStorage::get(KEY).ok()?;
     let mut state = AppState::from_files(saved.files, saved.theme);
+    if let Some(options) = saved.options {
+        state.options = options;
+        state.run_analysis();
+    }
     if state.files.iter().any(|f| f.id == saved.active) {
         state.active = saved.active;
     }
@@ -37,7 +45,12 @@ pub fn save(state: &AppState) -> Result<(), String> {
             MAX_CHARS / 1000
         ));
     }
-    let saved = Saved { files: state.files.clone(), active: state.active, theme: state.theme };
+    let saved = Saved {
+        files: state.files.clone(),
+        active: state.active,
+        theme: state.theme,
+        options: Some(state.options.clone()),
+    };
     LocalStorage::set(KEY, &saved).map_err(|e| format!("Autosave failed: {e}. Your work stays on screen."))
 }
 

@@ -8,6 +8,10 @@ pub struct Props {
     pub on_copy: Callback<String>,
     /// Asks the app to show a line of the migration in the editor.
     pub on_line: Callback<u32>,
+    pub postgres: u32,
+    pub hot_tables: Vec<String>,
+    pub on_postgres: Callback<u32>,
+    pub on_hot_tables: Callback<String>,
 }
 
 /// A migration's risk: the score gauge and verdict, what raised it, and per operation the lock,
@@ -30,6 +34,20 @@ pub fn migration_view(p: &Props) -> Html {
                     if !m.atomic { <p class="note">{ "atomic = False: each operation commits on its own." }</p> }
                 </div>
             </header>
+            <div class="migration-options">
+                <label>{ "PostgreSQL " }
+                    <select data-testid="postgres-version" onchange={p.on_postgres.reform(|e: Event| {
+                        e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse().unwrap_or(16)
+                    })}>
+                        { for (10..=18u32).map(|v| html! { <option value={v.to_string()} selected={v == p.postgres}>{ v }</option> }) }
+                    </select>
+                </label>
+                <label>{ "Hot tables " }
+                    <input data-testid="hot-tables" type="text" placeholder="shop_order, auth_user"
+                        value={p.hot_tables.join(", ")}
+                        onchange={p.on_hot_tables.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().value())} />
+                </label>
+            </div>
             if !m.reasons.is_empty() {
                 <ul class="migration-reasons">{ for m.reasons.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             }

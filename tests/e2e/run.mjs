@@ -140,7 +140,15 @@ await test('a migration shows its risk score, locks, SQL and a safe recipe', asy
   await ops.nth(1).locator('button.op-name').click();
   const selection = await page.locator('[data-testid=editor]').evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
   assert.match(selection, /AlterField\("order", "code", models.CharField\(max_length=50\)\)/);
+  // Marking the table hot raises the index build's score; the setting survives a reload.
+  await page.locator('[data-testid=hot-tables]').fill('shop_order');
+  await page.locator('[data-testid=hot-tables]').press('Enter');
+  await page.waitForFunction(() => Number(document.querySelectorAll('[data-testid=migration-op]')[2]?.dataset.score) > 50);
   await page.screenshot({ path: join(artifacts, 'migration.png') });
+  await page.waitForTimeout(900);
+  await page.reload();
+  await page.locator('[data-testid=migration-view]').waitFor();
+  assert.equal(await page.locator('[data-testid=hot-tables]').inputValue(), 'shop_order');
 });
 
 await test('uploading a file adds a tab and analyses it with the others', async (page) => {

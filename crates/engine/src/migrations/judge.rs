@@ -236,6 +236,60 @@ pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation) -> Judgement {
         "AlterModelOptions" | "AlterModelManagers" => {
             j.reasons.push("Changes Django's model options only: no SQL.".into());
         }
+        "RenameIndex" => {
+            let model = op.model().unwrap_or_default();
+            let new = op.call.kwarg("new_name").and_then(PyValue::as_str).unwrap_or("index");
+            match op.call.kwarg("old_name").and_then(PyValue::as_str) {
+                Some(old) => j.sql.push(format!("ALTER INDEX {} RENAME TO {}", quote(old), quote(new))),
+                None => j.sql.push(format!(
+                    "ALTER INDEX <index on {}> RENAME TO {}",
+                    op.call.kwarg("old_fields").map(PyValue::to_python).unwrap_or_default(),
+                    quote(new)
+                )),
+            }
+            j.tables.push(ctx.table_of(&model));
+            j.lock = Lock::ShareUpdateExclusive;
+            j.work = Work::Metadata;
+            j.score = 5;
+            j.reasons.push("Renaming an index is a catalogue change (SHARE UPDATE EXCLUSIVE on PostgreSQL 12+): queries keep running.".into());
+        }
+        "CreateExtension" | "BtreeGinExtension" | "BtreeGistExtension" | "CITextExtension" | "CryptoExtension"
+        | "HStoreExtension" | "TrigramExtension" | "UnaccentExtension" | "BloomExtension" => {
+            let name = match op.kind.as_str() {
+                "CreateExtension" => {
+                    op.call.arg("name", 0).and_then(PyValue::as_str).unwrap_or("extension").to_string()
+                }
+                "BtreeGinExtension" => "btree_gin".into(),
+                "BtreeGistExtension" => "btree_gist".into(),
+                "CITextExtension" => "citext".into(),
+                "CryptoExtension" => "pgcrypto".into(),
+                "HStoreExtension" => "hstore".into(),
+                "TrigramExtension" => "pg_trgm".into(),
+                "UnaccentExtension" => "unaccent".into(),
+                _ => "bloom".into(),
+            };
+            j.sql.push(format!("CREATE EXTENSION IF NOT EXISTS {}", quote(&name)));
+            j.reasons.push(
+                "Creating an extension locks no table; it needs a role allowed to create it (often a superuser)."
+                    .into(),
+            );
+        }
+        "CreateCollation" | "RemoveCollation" => {
+            let name = op.call.arg("name", 0).and_then(PyValue::as_str).unwrap_or("collation");
+            j.sql.push(if op.kind == "CreateCollation" {
+                format!("CREATE COLLATION {} (...)", quote(name))
+            } else {
+                format!("DROP COLLATION {}", quote(name))
+            });
+            j.reasons.push("A collation is a catalogue object: no table is locked.".into());
+        }
+        "AlterModelTableComment" => {
+            let model = op.model().unwrap_or_default();
+            j.sql.push(format!("COMMENT ON TABLE {} IS ...", quote(&ctx.table_of(&model))));
+            j.lock = Lock::ShareUpdateExclusive;
+            j.work = Work::Metadata;
+            j.reasons.push("A table comment is a catalogue change.".into());
+        }
         other => {
             j.score = 20;
             j.reasons
@@ -879,6 +933,13 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 "changing the collation of `{model_name}.{name}` rebuilds its indexes under an exclusive lock"
             ),
         });
+    }
+    if old.call.kwarg("db_comment") != new.call.kwarg("db_comment") {
+        changed = true;
+        j.sql.push(format!("COMMENT ON COLUMN {}.{} IS ...", quote(&table), quote(&column)));
+        j.lock = j.lock.max(Lock::ShareUpdateExclusive);
+        j.work = j.work.max(Work::Metadata);
+        j.reasons.push("A column comment is a catalogue change.".into());
     }
     if !changed {
         j.reasons.push(format!(

@@ -70,7 +70,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
             first.op
         );
         out.emit(&MISSING_LOCK_TIMEOUT, &m.migration.path, first.span, message).fix = Some(crate::report::Fix {
-            summary: "Fail fast instead of queueing traffic: set a short lock timeout at the start of the migration and retry the deploy if it trips.".into(),
+            summary: "Fail fast instead of queueing traffic: set a short lock timeout (and a statement timeout for long scans) at the start of the migration, and retry the deploy if it trips.".into(),
             before: first.source.clone(),
             after: format!("migrations.RunSQL(\"SET lock_timeout = '5s'\", migrations.RunSQL.noop),\n{}", first.source),
         });
