@@ -504,17 +504,21 @@ fn add_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
             kind: RiskKind::ValidatedConstraint,
             message: format!("the foreign key `{model_name}.{name}` is validated at once: `{table}` is scanned under ACCESS EXCLUSIVE and `{parent}` blocks writes"),
         });
+        let fk = quote(&format!("{table}_{column}_fk"));
+        let index = sql::generated_name(&table, &[&column], "");
         j.recipe = Some(format!(
-            "# 1. the column and its index without the constraint\nmigrations.AddField(\"{model_name}\", \"{name}\", {}),\n# 2. the constraint NOT VALID (brief locks), then VALIDATE in a later migration\nmigrations.RunSQL(\n    'ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (\"id\") DEFERRABLE INITIALLY DEFERRED NOT VALID',\n    reverse_sql='ALTER TABLE {} DROP CONSTRAINT {}',\n),\n# 0003: migrations.RunSQL('ALTER TABLE {} VALIDATE CONSTRAINT {}', migrations.RunSQL.noop)",
-            replace_kwargs(&field, &[("db_constraint", "False")]),
+            "# 1. this migration: add the column with no constraint and no index in the database,\n#    while Django's state keeps the real field\nmigrations.SeparateDatabaseAndState(\n    database_operations=[migrations.AddField(\"{model_name}\", \"{name}\", {})],\n    state_operations=[{}],\n),\nmigrations.RunSQL(\n    'ALTER TABLE {} ADD CONSTRAINT {fk} FOREIGN KEY ({}) REFERENCES {} (\"id\") DEFERRABLE INITIALLY DEFERRED NOT VALID',\n    reverse_sql='ALTER TABLE {} DROP CONSTRAINT {fk}',\n),\n# 2. next migration, with atomic = False: the index, built without blocking writes\nmigrations.RunSQL(\n    'CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})',\n    reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS {}',\n),\n# 3. next migration: check the existing rows without blocking (SHARE UPDATE EXCLUSIVE)\nmigrations.RunSQL('ALTER TABLE {} VALIDATE CONSTRAINT {fk}', migrations.RunSQL.noop),",
+            replace_kwargs(&field, &[("db_constraint", "False"), ("db_index", "False")]),
+            op.call.source,
             quote(&table),
-            quote(&format!("{table}_{column}_fk")),
             quote(&column),
             quote(&parent),
             quote(&table),
-            quote(&format!("{table}_{column}_fk")),
+            quote(&index),
             quote(&table),
-            quote(&format!("{table}_{column}_fk")),
+            quote(&column),
+            quote(&index),
+            quote(&table),
         ));
     }
     // Indexes built while ADD COLUMN's exclusive lock is still held.
@@ -836,7 +840,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         j.score = j.score.max(65);
         j.reasons.push(format!("ADD CONSTRAINT … UNIQUE builds its index under ACCESS EXCLUSIVE: `{table}` is unreadable until it finishes, and duplicates make it fail."));
         j.risks.push(Risk { recipe: None, kind: RiskKind::IndexBuild, message: format!("making `{model_name}.{name}` unique builds an index while `{table}` is locked against reads and writes") });
-        j.recipe = Some(unique_recipe(&table, &column, &name_uniq, &model_name, op));
+        j.recipe = Some(unique_recipe(&table, &column, &name_uniq, op));
     } else if old.unique() && !new.unique() {
         changed = true;
         j.sql.push(format!(
@@ -1635,11 +1639,11 @@ fn separate(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     j.tables.dedup();
 }
 
-fn unique_recipe(table: &str, column: &str, name: &str, model: &str, op: &Operation) -> String {
+fn unique_recipe(table: &str, column: &str, name: &str, op: &Operation) -> String {
     format!(
-        "# 1. build the unique index without blocking (migration with atomic = False)\nmigrations.RunSQL(\n    'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})',\n    reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS {}',\n),\n# 2. next migration: attach it as the constraint (instant) and update Django's state\nmigrations.SeparateDatabaseAndState(\n    database_operations=[migrations.RunSQL('ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}')],\n    state_operations=[migrations.AlterField(\"{model}\", ...)],  # {}\n),",
+        "# 1. build the unique index without blocking (migration with atomic = False)\nmigrations.RunSQL(\n    'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})',\n    reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS {}',\n),\n# 2. next migration: attach it as the constraint (instant) and update Django's state\nmigrations.SeparateDatabaseAndState(\n    database_operations=[migrations.RunSQL('ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}')],\n    state_operations=[{}],\n),",
         quote(name), quote(table), quote(column), quote(name), quote(table), quote(name), quote(name),
-        op.call.source.lines().next().unwrap_or("")
+        op.call.source
     )
 }
 
