@@ -44,6 +44,13 @@ fn wanted(path: &Path) -> bool {
     }
 }
 
+/// Small text files that may hold an EXPLAIN plan.
+fn maybe_plan(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    matches!(ext.as_str(), "txt" | "json" | "yaml" | "yml" | "xml" | "sql" | "plan")
+        && std::fs::metadata(path).is_ok_and(|m| m.len() <= 5_000_000)
+}
+
 pub fn collect(path: &Path) -> std::io::Result<Found> {
     let mut found = Found { files: Vec::new(), warnings: Vec::new() };
     let meta = std::fs::metadata(path)?;
@@ -78,6 +85,16 @@ fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
         } else if wanted(&path) {
             if let Err(e) = read_file(&path, found) {
                 found.warnings.push(format!("{}: {e}; skipped", path.display()));
+            }
+        } else if maybe_plan(&path) {
+            // Saved EXPLAIN output (`plan.txt`, `plan.json`): kept only when it reads as a plan.
+            if let Ok(bytes) = std::fs::read(&path) {
+                if let Some(text) = decode(&bytes) {
+                    let shown = path.to_string_lossy().trim_start_matches("./").to_string();
+                    if engine::detect_kind(&shown, &text) == engine::FileKind::Explain {
+                        found.files.push(SourceFile::new(shown, text));
+                    }
+                }
             }
         }
     }

@@ -28,6 +28,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     let mut templates = Vec::new();
     let mut texts: HashMap<String, &str> = HashMap::new();
     let mut ran: BTreeSet<Category> = BTreeSet::new();
+    let mut explain_files: Vec<(String, String)> = Vec::new();
 
     for (i, f) in project.files.iter().enumerate() {
         let path = display_path(&f.path, i);
@@ -50,6 +51,9 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
                     }
                 }
             }
+        } else if kind == FileKind::Explain {
+            ran.insert(Category::Explain);
+            explain_files.push((path, f.text.clone()));
         } else if kind == FileKind::Template {
             ran.insert(Category::Syntax);
             let template = crate::template::parse(&f.text);
@@ -96,10 +100,21 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         }
     }
     let migrations = crate::migrations::analyze(&view, options);
-    let project_ctx = ProjectContext { view: &view, queries: &all_queries, options, migrations: &migrations };
+    let (plans, plan_errors) = crate::explain::analyze(&explain_files, &view.models);
+    for (path, line, message) in plan_errors {
+        let rule = &crate::rules::explain::exp100_unreadable_plan::UNREADABLE_PLAN;
+        if options.rule_enabled(rule.code, rule.name) {
+            emitter.emit(rule, &path, Span::point(line, 1), message);
+        }
+    }
+    let project_ctx =
+        ProjectContext { view: &view, queries: &all_queries, options, migrations: &migrations, plans: &plans };
     for rule in RULES {
         let Check::Project(check) = rule.check else { continue };
-        if options.rule_enabled(rule.meta.code, rule.meta.name) && !py_files.is_empty() {
+        // Plan rules judge plans; the others judge Python (a category with nothing to judge stays
+        // "not assessed").
+        let has_input = if rule.meta.category == Category::Explain { !plans.is_empty() } else { !py_files.is_empty() };
+        if options.rule_enabled(rule.meta.code, rule.meta.name) && has_input {
             ran.insert(rule.meta.category);
             check(&project_ctx, &mut emitter);
         }
@@ -115,7 +130,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         findings,
         suppressed,
         migrations: migrations.iter().map(|m| m.report()).collect(),
-        plans: Vec::new(),
+        plans: plans.iter().map(|p| p.report()).collect(),
         scores,
     }
 }
@@ -201,6 +216,8 @@ pub struct ProjectContext<'v, 'a> {
     pub options: &'v Options,
     /// Every migration, replayed and judged.
     pub migrations: &'v [crate::migrations::MigrationAnalysis],
+    /// Every EXPLAIN plan, with its tips.
+    pub plans: &'v [crate::explain::PlanAnalysis],
 }
 
 /// Whether a path is test code (tests are checked for syntax only). Judge paths relative to the

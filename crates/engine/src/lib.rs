@@ -26,7 +26,8 @@ pub use analysis::{analyze, display_path};
 pub use options::{Options, Profile};
 pub use project::{detect_kind, FileKind, Project, SourceFile};
 pub use report::{
-    Category, Confidence, FileInfo, Finding, Fix, MigrationReport, OperationReport, Report, Scores, Severity,
+    Category, Confidence, FileInfo, Finding, Fix, MigrationReport, OperationReport, PlanNodeReport, PlanReport,
+    PlanSummary, Report, Scores, Severity, TipReport,
 };
 pub use rule::RuleMeta;
 

@@ -36,6 +36,7 @@ pub static SECTIONS: &[Section] = &[
         title: "Online migrations on PostgreSQL",
         markdown: include_str!("../playbook/online-migrations.md"),
     },
+    Section { slug: "query-plans", title: "Reading query plans", markdown: include_str!("../playbook/query-plans.md") },
     Section {
         slug: "caching",
         title: "Caching that survives traffic surges",

@@ -4,7 +4,7 @@
 use crate::analysis::{Emitter, ProjectContext, PyContext, TemplateContext};
 use crate::rule::RuleMeta;
 use crate::rules::{
-    asyncio, caching, celery, migrations, queries, security, side_effects, storage, syntax, templates, time,
+    asyncio, caching, celery, explain, migrations, queries, security, side_effects, storage, syntax, templates, time,
     transactions,
 };
 
@@ -75,6 +75,39 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &celery::cel105_acks_late_non_idempotent::ACKS_LATE_NON_IDEMPOTENT,
         check: Check::Python(celery::cel105_acks_late_non_idempotent::check),
+    },
+    Rule { meta: &explain::exp100_unreadable_plan::UNREADABLE_PLAN, check: Check::FrontEnd },
+    Rule {
+        meta: &explain::exp101_seq_scan_filter::SEQ_SCAN_FILTER,
+        check: Check::Project(explain::exp101_seq_scan_filter::check),
+    },
+    Rule {
+        meta: &explain::exp102_index_filter::INDEX_FILTER,
+        check: Check::Project(explain::exp102_index_filter::check),
+    },
+    Rule {
+        meta: &explain::exp103_spill_to_disk::SPILL_TO_DISK,
+        check: Check::Project(explain::exp103_spill_to_disk::check),
+    },
+    Rule {
+        meta: &explain::exp104_row_misestimate::ROW_MISESTIMATE,
+        check: Check::Project(explain::exp104_row_misestimate::check),
+    },
+    Rule {
+        meta: &explain::exp105_loop_amplification::LOOP_AMPLIFICATION,
+        check: Check::Project(explain::exp105_loop_amplification::check),
+    },
+    Rule {
+        meta: &explain::exp106_large_offset::LARGE_OFFSET,
+        check: Check::Project(explain::exp106_large_offset::check),
+    },
+    Rule {
+        meta: &explain::exp107_plan_overhead::PLAN_OVERHEAD,
+        check: Check::Project(explain::exp107_plan_overhead::check),
+    },
+    Rule {
+        meta: &explain::exp108_estimates_only::ESTIMATES_ONLY,
+        check: Check::Project(explain::exp108_estimates_only::check),
     },
     Rule {
         meta: &migrations::mig101_blocking_index_build::BLOCKING_INDEX_BUILD,
@@ -345,11 +378,13 @@ mod tests {
 
     /// The kind and path a docs code block stands for. The fence's info string picks it: `python` (a
     /// module), `python settings`, `python migration`, `django`/`html` (a template).
-    /// `python migration 0001_initial` names the migration (for examples that need history).
+    /// `python migration 0001_initial` names the migration (for examples that need history);
+    /// `text` is an EXPLAIN plan.
     fn block_file(info: &str) -> (FileKind, String) {
         let words: Vec<&str> = info.split([' ', ',']).collect();
         match (words.first().copied().unwrap_or(""), words.get(1).copied()) {
             ("django" | "html" | "htmldjango", _) => (FileKind::Template, "example/templates/example.html".into()),
+            ("text" | "explain", _) => (FileKind::Explain, "example/plan.txt".into()),
             (_, Some("settings")) => (FileKind::Settings, "example/settings.py".into()),
             (_, Some("migration")) => {
                 let name = words.get(2).copied().unwrap_or("0002_example");

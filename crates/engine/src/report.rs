@@ -228,13 +228,76 @@ pub struct OperationReport {
     pub unknown: Option<String>,
 }
 
-/// One EXPLAIN plan's analysis (filled by the plan analyser).
+/// One EXPLAIN plan, analysed: the tree with per-node times, and tips best first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanReport {
     pub path: String,
+    /// Line in the file where the plan starts (a paste may hold several plans).
+    pub line: u32,
+    /// `text`, `json`, `yaml` or `xml`.
     pub format: String,
-    pub root: serde_json::Value,
-    pub tips: Vec<serde_json::Value>,
+    pub planning_ms: Option<f64>,
+    pub execution_ms: Option<f64>,
+    /// Whether the plan has actual times (EXPLAIN ANALYZE).
+    pub analyzed: bool,
+    pub root: PlanNodeReport,
+    pub tips: Vec<TipReport>,
+    /// Lines that were not understood, kept with their line numbers.
+    pub unparsed: Vec<(u32, String)>,
+    pub summary: PlanSummary,
+}
+
+/// One plan node with what PostgreSQL printed and what was derived from it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanNodeReport {
+    pub node_type: String,
+    pub relation: Option<String>,
+    pub alias: Option<String>,
+    pub index: Option<String>,
+    pub line: u32,
+    /// `child`, or the InitPlan/SubPlan/CTE it belongs to.
+    pub relationship: String,
+    pub startup_cost: Option<f64>,
+    pub total_cost: Option<f64>,
+    pub plan_rows: Option<f64>,
+    /// PostgreSQL's per-loop `actual time` end.
+    pub actual_total_ms: Option<f64>,
+    pub actual_rows: Option<f64>,
+    pub loops: Option<f64>,
+    /// All loops, children included; and without the children (never negative).
+    pub inclusive_ms: Option<f64>,
+    pub exclusive_ms: Option<f64>,
+    /// How many times off the row estimate was, and whether it was an underestimate.
+    pub estimate_factor: Option<f64>,
+    pub underestimated: Option<bool>,
+    pub extra: Vec<String>,
+    /// Indexes into the plan's `tips` that are about this node.
+    pub tips: Vec<usize>,
+    pub children: Vec<PlanNodeReport>,
+}
+
+/// A finding in a plan, scored 0–5 by the share of the runtime its fix could save.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TipReport {
+    pub kind: String,
+    pub score: f64,
+    pub line: u32,
+    pub title: String,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+/// Where a plan's time goes at a glance.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub total_ms: Option<f64>,
+    pub nodes: usize,
+    /// Exclusive time per table and per node type, largest first: (name, ms, nodes).
+    pub by_table: Vec<(String, f64, usize)>,
+    pub by_node_type: Vec<(String, f64, usize)>,
+    /// Shared buffers of the whole plan (the root's counters): hit, read.
+    pub shared_hit: Option<f64>,
+    pub shared_read: Option<f64>,
 }
 
 /// Scores from 0 (worst) to 100; `None` means "not assessed": nothing in the input could be judged.
