@@ -45,5 +45,22 @@ fn migrations_bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, corpus_bench, migrations_bench);
+/// A synthetic JSON plan of 10,000 nodes (a deep Append of nested loops over index scans, as large
+/// partitioned queries produce), parsed and analysed end to end.
+fn plan_bench(c: &mut Criterion) {
+    let plan = djreview_bench::large_json_plan(10_000);
+    let text = plan.as_str();
+    let mut group = c.benchmark_group("explain");
+    group.sample_size(20).throughput(Throughput::Elements(10_000));
+    group.bench_function("json_10000_nodes", |b| {
+        b.iter(|| {
+            let parsed = engine::explain::parse(text);
+            assert_eq!(parsed.plans.len(), 1);
+            engine::explain::tips::tips(&parsed.plans[0])
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, corpus_bench, migrations_bench, plan_bench);
 criterion_main!(benches);

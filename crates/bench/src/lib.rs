@@ -36,3 +36,28 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>) {
 pub fn lines(project: &Project) -> usize {
     project.files.iter().map(|f| f.text.lines().count()).sum()
 }
+
+/// A JSON plan with `nodes` nodes: an Append over nested loops, each joining two index scans.
+pub fn large_json_plan(nodes: usize) -> String {
+    let scan = |table: usize, loops: usize| {
+        format!(
+            r#"{{"Node Type": "Index Scan", "Parent Relationship": "Inner", "Scan Direction": "Forward", "Index Name": "t{table}_pkey", "Relation Name": "t{table}", "Alias": "t{table}", "Startup Cost": 0.29, "Total Cost": 8.3, "Plan Rows": 1, "Plan Width": 16, "Actual Startup Time": 0.004, "Actual Total Time": 0.005, "Actual Rows": 1, "Actual Loops": {loops}, "Index Cond": "(id = o.t_id)", "Shared Hit Blocks": 3, "Shared Read Blocks": 0}}"#
+        )
+    };
+    let mut children = Vec::new();
+    let mut count = 1;
+    let mut i = 0;
+    while count + 3 <= nodes {
+        children.push(format!(
+            r#"{{"Node Type": "Nested Loop", "Parent Relationship": "Member", "Join Type": "Inner", "Startup Cost": 0.5, "Total Cost": 90.0, "Plan Rows": 10, "Plan Width": 32, "Actual Startup Time": 0.01, "Actual Total Time": 0.2, "Actual Rows": 10, "Actual Loops": 1, "Plans": [{}, {}]}}"#,
+            scan(i, 1),
+            scan(i + 1, 10)
+        ));
+        count += 3;
+        i += 2;
+    }
+    format!(
+        r#"[{{"Plan": {{"Node Type": "Append", "Startup Cost": 0.0, "Total Cost": 1000000.0, "Plan Rows": 100000, "Plan Width": 32, "Actual Startup Time": 0.01, "Actual Total Time": 900.0, "Actual Rows": 100000, "Actual Loops": 1, "Plans": [{}]}}, "Planning Time": 12.0, "Execution Time": 905.0}}]"#,
+        children.join(", ")
+    )
+}

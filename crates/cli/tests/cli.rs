@@ -241,3 +241,40 @@ fn json_migrations_follow_the_contract() {
         "rewrite"
     );
 }
+
+#[test]
+fn json_plans_follow_the_contract() {
+    let o = djreview(&["check", "--format", "json", "--fail-on", "never", &fixture("plans")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    let plans = v["plans"].as_array().expect("plans");
+    assert_eq!(plans.len(), 1);
+    let p = &plans[0];
+    for key in ["path", "format", "planning_ms", "execution_ms", "root", "tips"] {
+        assert!(p.get(key).is_some(), "plan lacks {key}: {p}");
+    }
+    assert_eq!(p["format"], "text");
+    assert_eq!(p["execution_ms"], 126.625);
+    let root = &p["root"];
+    for key in [
+        "node_type",
+        "relation",
+        "index",
+        "actual_total_ms",
+        "actual_rows",
+        "plan_rows",
+        "loops",
+        "exclusive_ms",
+        "children",
+    ] {
+        assert!(root.get(key).is_some(), "node lacks {key}: {root}");
+    }
+    assert_eq!(root["node_type"], "Limit");
+    // The inner index scan runs 588 times at 0.007 ms: 4.116 ms, all of it its own.
+    let inner = &root["children"][0]["children"][1];
+    assert_eq!(inner["loops"], 588.0);
+    assert!((inner["exclusive_ms"].as_f64().expect("ms") - 4.116).abs() < 1e-6);
+    // Tips are also findings in the explain category.
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(findings.iter().any(|f| f["category"] == "explain"));
+}

@@ -198,3 +198,89 @@ proptest! {
         }
     }
 }
+
+const PLAN_PIECES: &[&str] = &[
+    " Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)",
+    " (actual time=0.010..0.020 rows=1 loops=1)",
+    "(never executed)",
+    "\n",
+    "  ",
+    "->  ",
+    "Nested Loop",
+    "Hash Join",
+    "Filter: (a = 1)",
+    "Rows Removed by Filter: 1000",
+    "InitPlan 1 (returns $0)",
+    "SubPlan 2",
+    "CTE x",
+    "Execution Time: 1.000 ms",
+    "Planning Time: 0.1 ms",
+    "Workers Launched: 0",
+    "Sort Method: external merge  Disk: 100kB",
+    "QUERY PLAN",
+    "-----",
+    "(3 rows)",
+    "+",
+    "\"",
+    "[{\"Plan\": {\"Node Type\": \"Seq Scan\"",
+    "}}]",
+    "\"Plans\": [",
+    "- Plan:",
+    "  Node Type: \"Limit\"",
+    "<explain><Query><Plan><Node-Type>Result</Node-Type>",
+    "</Plan></Query></explain>",
+    "'",
+    "(",
+    ")",
+    "..",
+    "1e400",
+    "-5",
+    "NaN",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Plan readers never panic, and times are never negative or NaN.
+    #[test]
+    fn plan_like_text_never_panics(text in prop::collection::vec(prop::sample::select(PLAN_PIECES), 0..80).prop_map(|v| v.concat()), raw in ".{0,300}") {
+        for input in [text.as_str(), raw.as_str()] {
+            let parsed = djreview_engine::explain::parse(input);
+            for p in &parsed.plans {
+                for n in p.nodes() {
+                    if let Some(e) = n.exclusive_ms {
+                        prop_assert!(e >= 0.0, "negative or NaN exclusive time {e}");
+                    }
+                }
+                let _ = djreview_engine::explain::tips::tips(p);
+            }
+            let project = Project::new(vec![SourceFile::new("plan.txt", input).with_kind(FileKind::Explain)]);
+            let report = analyze(&project, &Options::default());
+            prop_assert!(serde_json::to_string(&report).is_ok());
+        }
+    }
+}
+
+/// A deeply nested plan (text and JSON) is read without overflowing the stack.
+#[test]
+fn deep_plans_are_survived() {
+    let depth = 3000;
+    let mut text = String::new();
+    for i in 0..depth {
+        text.push_str(&format!(
+            "{}->  Limit  (cost=0.00..1.00 rows=1 width=4) (actual time=0.001..0.002 rows=1 loops=1)\n",
+            " ".repeat(i * 2)
+        ));
+    }
+    let parsed = djreview_engine::explain::parse(&text);
+    assert_eq!(parsed.plans.len(), 1);
+    // Deeper than the cap, nodes are kept flattened at the cap and the plan says so.
+    assert!(!parsed.plans[0].unparsed.is_empty());
+    let json = format!(
+        "{}{{\"Node Type\": \"Result\"}}{}",
+        "{\"Node Type\": \"Limit\", \"Plans\": [".repeat(depth),
+        "]}".repeat(depth)
+    );
+    let parsed = djreview_engine::explain::parse(&format!("[{{\"Plan\": {json}}}]"));
+    assert!(parsed.plans.len() <= 1);
+}

@@ -195,3 +195,56 @@ fn node_report(n: &plan::PlanNode, tips: &[tips::Tip], counter: &mut usize) -> c
         children: n.children.iter().map(|c| node_report(c, tips, counter)).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn several_plans_in_one_paste_become_several_plans() {
+        let text = "Seq Scan on a  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..0.020 rows=1 loops=1)\nExecution Time: 0.050 ms\n\nSeq Scan on b  (cost=0.00..2.00 rows=2 width=4) (actual time=0.010..0.030 rows=2 loops=1)\nExecution Time: 0.060 ms\n";
+        let p = parse(text);
+        assert!(p.errors.is_empty());
+        assert_eq!(p.plans.len(), 2);
+        assert_eq!(p.plans[1].root.scan_on.table.as_deref(), Some("b"));
+        assert_eq!(p.plans[1].line, 4);
+    }
+
+    #[test]
+    fn wrapped_lines_are_joined_and_unknown_lines_kept() {
+        let text = " Hash Join  (cost=1.00..2.00 rows=1 width=4) (actual time=7.355\n..9.185 rows=3 loops=1)\n   Hash Cond: (a.id = b.a_id)\n   Brand New Field: 7\n   ->  Seq Scan on a  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..0.020 rows=1 loops=1)\n   ->  Hash  (cost=1.00..1.00 rows=1 width=4) (actual time=0.010..0.020 rows=1 loops=1)\n         ->  Seq Scan on b  (cost=0.00..1.00 rows=1 width=4) (actual time=0.005..0.006 rows=1 loops=1)\n";
+        let p = parse(text);
+        let root = &p.plans[0].root;
+        assert_eq!(root.actual_last_ms, Some(9.185));
+        assert_eq!(root.children.len(), 2);
+        assert!(root.extra.iter().any(|e| e.contains("Brand New Field: 7")), "{:?}", root.extra);
+    }
+
+    #[test]
+    fn django_json_in_python_repr_and_pg17_lines_parse() {
+        let repr = "[{'Plan': {'Node Type': 'Seq Scan', 'Relation Name': 'shop_order', 'Alias': 'shop_order', 'Startup Cost': 0.0, 'Total Cost': 10.0, 'Plan Rows': 5, 'Plan Width': 4, 'Filter': \"(status = 'x'::text)\"}, 'Planning Time': 0.1}]";
+        let p = parse(repr);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.plans[0].root.extra_value("Filter"), Some("(status = 'x'::text)"));
+        let pg17 = "Gather  (cost=1000.00..2000.00 rows=10 width=4) (actual time=1.000..50.000 rows=10 loops=1)\n  Workers Planned: 2\n  Workers Launched: 1\n  Buffers: shared hit=10 read=5\n  ->  Parallel Seq Scan on t  (cost=0.00..1000.00 rows=5 width=4) (actual time=0.500..40.000 rows=5 loops=2)\n        Filter: (x > 1)\n        Rows Removed by Filter: 5000\nPlanning:\n  Buffers: shared hit=3\nPlanning Time: 0.200 ms\nJIT:\n  Functions: 2\n  Timing: Generation 0.1 ms, Inlining 0.0 ms, Optimization 0.3 ms, Emission 2.0 ms, Total 2.4 ms\nExecution Time: 52.000 ms\n";
+        let p = parse(pg17);
+        assert!(p.errors.is_empty());
+        let plan = &p.plans[0];
+        assert_eq!(plan.jit_ms, Some(2.4));
+        assert_eq!(plan.planning_ms, Some(0.2));
+        assert!(plan.unparsed.is_empty(), "{:?}", plan.unparsed);
+        // Two processes ran the parallel scan: its wall time is half of time × loops.
+        let scan = &plan.root.children[0];
+        assert_eq!(scan.inclusive_ms, Some(40.0));
+    }
+
+    #[test]
+    fn unreadable_input_names_the_line() {
+        let p = parse("here is my query\nselect 1;\n");
+        assert!(p.plans.is_empty());
+        assert_eq!(p.errors[0].0, 1);
+        let p = parse("[{\"Plan\": {\"Node Type\": \"Seq Scan\"\n");
+        assert!(p.plans.is_empty());
+        assert!(p.errors[0].1.contains("JSON"));
+    }
+}

@@ -245,6 +245,9 @@ fn marker(t: &str) -> Option<Relationship> {
     }
 }
 
+/// Deepest nesting kept as a tree.
+const MAX_DEPTH: usize = 256;
+
 struct Frame {
     depth: usize,
     /// Path of child indexes from the root.
@@ -261,6 +264,8 @@ struct Builder {
     finished: bool,
     /// Inside a plan-level block (`Planning:`, `JIT:`), whose indented lines belong to it.
     block: Option<usize>,
+    /// Nodes deeper than [`MAX_DEPTH`] were flattened.
+    capped: bool,
 }
 
 impl Builder {
@@ -271,6 +276,7 @@ impl Builder {
             stack: Vec::new(),
             finished: false,
             block: None,
+            capped: false,
         }
     }
 
@@ -284,6 +290,18 @@ impl Builder {
 
     fn add_node(&mut self, line: NodeLine, no: u32) {
         self.block = None;
+        // Keep the tree shallow enough for recursive walks on a small (wasm) stack.
+        if self.stack.len() >= MAX_DEPTH {
+            if !self.capped {
+                self.capped = true;
+                self.plan
+                    .unparsed
+                    .push((no, format!("nodes nested deeper than {MAX_DEPTH} levels are shown at that level")));
+            }
+            while self.stack.len() >= MAX_DEPTH {
+                self.stack.pop();
+            }
+        }
         let mut node = line.node;
         node.line = no;
         if self.stack.is_empty() {
