@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::components::editor::{Editor, Mark};
 use crate::components::findings::FindingsList;
 use crate::components::migration::MigrationView;
+use crate::components::plan::PlanView;
 use crate::components::playbook::PlaybookView;
 use crate::components::scorecard::Scorecard;
 use crate::components::tabs::{FileBar, FileTabs, Tab};
@@ -188,6 +189,9 @@ pub fn app() -> Html {
                             postgres={state.options.postgres} hot_tables={state.options.hot_tables.clone()}
                             on_postgres={on(&d, Action::SetPostgres)} on_hot_tables={on(&d, Action::SetHotTables)} />
                     }
+                    { for report.plans.iter().filter(|p| p.path == active_path).map(|p| html! {
+                        <PlanView plan={p.clone()} on_copy={copy_to_clipboard()} on_line={on(&d, Action::FocusLine)} />
+                    }) }
                     { main_panel }
                 </aside>
             </main>

@@ -5,6 +5,7 @@ pub mod detail;
 pub mod editor;
 pub mod findings;
 pub mod migration;
+pub mod plan;
 pub mod playbook;
 pub mod scorecard;
 pub mod tabs;

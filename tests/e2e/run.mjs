@@ -151,6 +151,27 @@ await test('a migration shows its risk score, locks, SQL and a safe recipe', asy
   assert.equal(await page.locator('[data-testid=hot-tables]').inputValue(), 'shop_order');
 });
 
+await test('an EXPLAIN plan shows its tree, own times, tips and node details', async (page) => {
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  await paste(page, await fixture('plan.txt'));
+  const view = page.locator('[data-testid=plan-view]');
+  await view.waitFor();
+  assert.match(await page.locator('[data-testid=plan-total]').innerText(), /127 ms/);
+  const nodes = page.locator('[data-testid=plan-node]');
+  assert.equal(await nodes.count(), 6);
+  assert.ok(await page.locator('[data-testid=plan-tip]').count() >= 1);
+  // The inner index scan: 588 loops, its own time is all of its 4.1 ms.
+  await nodes.nth(5).click();
+  const detail = await page.locator('[data-testid=node-detail]').innerText();
+  assert.match(detail, /588 loops/);
+  assert.match(detail, /4\.12 ms own/);
+  // Folding the first nested loop hides its subtree.
+  await nodes.nth(1).locator('button.fold').click();
+  assert.equal(await nodes.count(), 2);
+  await page.screenshot({ path: join(artifacts, 'plan.png') });
+});
+
 await test('uploading a file adds a tab and analyses it with the others', async (page) => {
   await open(page);
   await page.locator('[data-testid=new-review]').click();
