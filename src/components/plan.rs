@@ -48,6 +48,14 @@ pub fn plan_view(p: &Props) -> Html {
                     }) }
                 </div>
             }
+            if !plan.summary.by_node_type.is_empty() && total > 0.0 {
+                <div class="plan-summary">
+                    <span class="muted">{ "By node type: " }</span>
+                    { for plan.summary.by_node_type.iter().take(4).map(|(t, m, c)| html! {
+                        <span class="chip">{ format!("{t} ×{c} {:.0} %", 100.0 * m / total) }</span>
+                    }) }
+                </div>
+            }
             <ol class="tips" data-testid="plan-tips">
                 { for plan.tips.iter().take(tips_shown).enumerate().map(|(i, t)| {
                     let copy = t.fix.clone().map(|f| p.on_copy.reform(move |_: MouseEvent| f.clone()));
@@ -131,6 +139,11 @@ pub fn plan_view(p: &Props) -> Html {
                     <dt>{ "Rows" }</dt><dd>{ format!("{} actual × {} loops (estimated {})", num(n.actual_rows), num(n.loops), num(n.plan_rows)) }</dd>
                     <dt>{ "Time" }</dt><dd>{ format!("{} with children, {} own", n.inclusive_ms.map(ms).unwrap_or_default(), n.exclusive_ms.map(ms).unwrap_or_default()) }</dd>
                     <dt>{ "Cost" }</dt><dd>{ format!("{}..{}", num(n.startup_cost), num(n.total_cost)) }</dd>
+                    if let Some(share) = n.removed_share { <dt>{ "Discarded" }</dt><dd>{ format!("{:.0} % of the rows read", share * 100.0) }</dd> }
+                    if n.shared_hit.is_some() || n.shared_read.is_some() {
+                        <dt>{ "Buffers" }</dt>
+                        <dd>{ buffers_text(n) }</dd>
+                    }
                     { for n.extra.iter().map(|e| match e.split_once(':') {
                         Some((k, v)) => html! { <><dt>{ k.trim() }</dt><dd>{ v.trim() }</dd></> },
                         None => html! { <><dt></dt><dd>{ e }</dd></> },
@@ -195,4 +208,10 @@ fn score_band(s: f64) -> &'static str {
     } else {
         "safe"
     }
+}
+
+fn buffers_text(n: &PlanNodeReport) -> String {
+    let (h, r) = (n.shared_hit.unwrap_or(0.0), n.shared_read.unwrap_or(0.0));
+    let io = n.io_read_ms.map(|io| format!(", {} reading", ms(io))).unwrap_or_default();
+    format!("{h:.0} hit, {r:.0} read ({:.0} % from cache){io}", 100.0 * h / (h + r).max(1.0))
 }

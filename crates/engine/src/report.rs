@@ -270,6 +270,13 @@ pub struct PlanNodeReport {
     /// How many times off the row estimate was, and whether it was an underestimate.
     pub estimate_factor: Option<f64>,
     pub underestimated: Option<bool>,
+    /// Share of the rows read that a filter or index recheck discarded.
+    pub removed_share: Option<f64>,
+    /// Shared buffers found in memory and read from disk (totals across loops), and the time spent
+    /// reading when `track_io_timing` is on.
+    pub shared_hit: Option<f64>,
+    pub shared_read: Option<f64>,
+    pub io_read_ms: Option<f64>,
     pub extra: Vec<String>,
     /// Indexes into the plan's `tips` that are about this node.
     pub tips: Vec<usize>,

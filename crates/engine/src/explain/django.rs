@@ -34,12 +34,12 @@ pub fn add_fixes(tips: &mut [Tip], models: &ModelIndex) {
                 None => c.clone(),
             })
             .collect();
-        let model_name = model.map(|m| m.name.clone()).unwrap_or_else(|| camel(&table));
-        let lower = model_name.to_lowercase();
+        let lower = model.map(|m| m.name.to_lowercase()).unwrap_or_else(|| format!("<model of {table}>"));
         let index_name = {
+            let stem = model.map(|m| m.name.to_lowercase()).unwrap_or_else(|| table.clone());
             let base = format!(
                 "{}_{}_idx",
-                short(&lower, 10),
+                short(&stem, 10),
                 fields.iter().map(|f| short(f, 8)).collect::<Vec<_>>().join("_")
             );
             base.chars().take(30).collect::<String>()
@@ -76,16 +76,6 @@ pub fn add_fixes(tips: &mut [Tip], models: &ModelIndex) {
             }
         }
     }
-}
-
-fn camel(table: &str) -> String {
-    let name = table.split_once('_').map(|(_, m)| m).unwrap_or(table);
-    name.split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 fn short(s: &str, n: usize) -> String {

@@ -164,6 +164,17 @@ impl PlanAnalysis {
     }
 }
 
+/// `Buffers: shared hit=10 read=5` (text) or `Shared Hit Blocks` (structured formats).
+fn buffer(n: &plan::PlanNode, key: &str) -> Option<f64> {
+    let structured = if key == "hit" { "Shared Hit Blocks" } else { "Shared Read Blocks" };
+    n.extra_number(structured).or_else(|| {
+        n.extra_value("Buffers").and_then(|b| {
+            let shared = b.split(',').next().unwrap_or(b);
+            shared.split_whitespace().find_map(|w| w.strip_prefix(&format!("{key}="))).and_then(|v| v.parse().ok())
+        })
+    })
+}
+
 fn node_report(n: &plan::PlanNode, tips: &[tips::Tip], counter: &mut usize) -> crate::report::PlanNodeReport {
     let index = *counter;
     *counter += 1;
@@ -190,6 +201,23 @@ fn node_report(n: &plan::PlanNode, tips: &[tips::Tip], counter: &mut usize) -> c
         exclusive_ms: n.exclusive_ms,
         estimate_factor: estimate.map(|e| (e.0 * 10.0).round() / 10.0),
         underestimated: estimate.map(|e| e.1),
+        removed_share: {
+            let loops = n.loops.unwrap_or(1.0).max(1.0);
+            let removed = (n.extra_number("Rows Removed by Filter").unwrap_or(0.0)
+                + n.extra_number("Rows Removed by Index Recheck").unwrap_or(0.0))
+                * loops;
+            let read = removed + n.actual_rows.unwrap_or(0.0) * loops;
+            (removed > 0.0).then(|| removed / read.max(1.0))
+        },
+        shared_hit: buffer(n, "hit"),
+        shared_read: buffer(n, "read"),
+        io_read_ms: n.extra_number("I/O Read Time").or_else(|| {
+            n.extra_value("I/O Timings").and_then(|v| {
+                v.split_whitespace()
+                    .find_map(|w| w.strip_prefix("read="))
+                    .and_then(|x| x.trim_end_matches(',').parse().ok())
+            })
+        }),
         extra: n.extra.clone(),
         tips: tips.iter().enumerate().filter(|(_, t)| t.node == Some(index)).map(|(i, _)| i).collect(),
         children: n.children.iter().map(|c| node_report(c, tips, counter)).collect(),

@@ -273,7 +273,11 @@ pub fn tips(plan: &Plan) -> Vec<Tip> {
                         "The inner side of a nested loop runs once per outer row: make each run an index lookup on the join key, or join in one pass.".into()
                     },
                 );
-                t.columns = filter_columns(n.extra_value("Index Cond").or(n.extra_value("Filter")).unwrap_or(""));
+                // Only a scan without an index gets an index suggestion; an index lookup run
+                // many times needs fewer runs, not another index.
+                if n.node_type.contains("Seq Scan") {
+                    t.columns = filter_columns(n.extra_value("Filter").unwrap_or(""));
+                }
                 out.push(t);
             }
         }
