@@ -1,0 +1,251 @@
+//! Hides secrets before text leaves the reviewer's hands (share links, exports): `SECRET_KEY` and
+//! other secret-named settings, passwords in `DATABASES`/`CACHES`, credentials inside URLs, and
+//! values shaped like well-known API keys. What is replaced keeps its quotes, so the code still
+//! reads (and analyses) the same.
+
+/// The redacted text and how many values were hidden.
+pub fn redact(text: &str) -> (String, usize) {
+    let mut out = String::with_capacity(text.len());
+    let mut count = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let (l, n) = redact_line(line);
+        count += n;
+        out.push_str(&l);
+    }
+    (out, count)
+}
+
+pub const MARK: &str = "<redacted>";
+
+/// Names whose values are secrets.
+fn secret_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "AUTH_KEY",
+        "ACCESS_KEY",
+        "DSN",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
+        && !n.ends_with("_FILE")
+        && !n.contains("VALIDATORS")
+}
+
+fn redact_line(line: &str) -> (String, usize) {
+    let mut count = 0;
+    let mut l = line.to_string();
+    // `NAME = "value"`, `"NAME": "value"`, `NAME: value` (YAML/env style).
+    if let Some((head, value)) = split_assignment(&l) {
+        let name = head
+            .trim_end_matches(['=', ':'])
+            .trim()
+            .trim_matches(['"', '\''])
+            .rsplit(['.', '[', ' '])
+            .next()
+            .unwrap_or("")
+            .trim_matches(['"', '\'', ']']);
+        if secret_name(name) {
+            if let Some(replaced) = replace_literals(value) {
+                l = format!("{head}{replaced}");
+                count += 1;
+            }
+        }
+    }
+    // `"PASSWORD": "value"` entries inside a dict on the line.
+    let (l2, n) = redact_dict_entries(&l);
+    l = l2;
+    count += n;
+    // Credentials in URLs: `scheme://user:password@host`.
+    let mut search = 0;
+    while let Some(rel) = l[search..].find("://") {
+        let start = search + rel + 3;
+        let rest = &l[start..];
+        let end =
+            rest.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '/' | ',' | ')')).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        if let Some(at) = authority.rfind('@') {
+            if let Some(colon) = authority[..at].find(':') {
+                let pw_start = start + colon + 1;
+                let pw_end = start + at;
+                if pw_end > pw_start && &l[pw_start..pw_end] != MARK {
+                    l.replace_range(pw_start..pw_end, MARK);
+                    count += 1;
+                }
+            }
+        }
+        search = start.min(l.len());
+    }
+    // Values shaped like provider keys anywhere on the line.
+    for prefix in [
+        "AKIA",
+        "ASIA",
+        "sk_live_",
+        "rk_live_",
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "xoxb-",
+        "xoxp-",
+        "xoxa-",
+        "glpat-",
+        "SG.",
+    ] {
+        let mut from = 0;
+        while let Some(rel) = l[from..].find(prefix) {
+            let start = from + rel;
+            let len = l[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+                .unwrap_or(l.len() - start);
+            let boundary = start == 0 || !l.as_bytes()[start - 1].is_ascii_alphanumeric();
+            if len >= prefix.len() + 12 && boundary {
+                l.replace_range(start..start + len, MARK);
+                count += 1;
+                from = start + MARK.len();
+            } else {
+                from = start + prefix.len();
+            }
+        }
+    }
+    (l, count)
+}
+
+/// Quoted keys with secret names followed by `:` and a quoted value, anywhere in the line.
+fn redact_dict_entries(line: &str) -> (String, usize) {
+    let mut out = String::with_capacity(line.len());
+    let mut count = 0;
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < line.len() {
+        let c = bytes[i];
+        if c == b'"' || c == b'\'' {
+            let Some(end) = line[i + 1..].find(c as char).map(|e| i + 1 + e) else {
+                out.push_str(&line[i..]);
+                break;
+            };
+            let key = &line[i + 1..end];
+            out.push_str(&line[i..=end]);
+            i = end + 1;
+            // `: "value"` after a secret key.
+            let rest = &line[i..];
+            let after_colon = rest.trim_start().strip_prefix(':');
+            if let (true, Some(after)) = (secret_name(key), after_colon) {
+                let value = after.trim_start();
+                if let Some(q) = value.chars().next().filter(|q| *q == '"' || *q == '\'') {
+                    if let Some(vend) = value[1..].find(q) {
+                        let skipped = rest.len() - value.len();
+                        out.push_str(&rest[..skipped]);
+                        out.push(q);
+                        out.push_str(MARK);
+                        out.push(q);
+                        i += skipped + vend + 2;
+                        count += 1;
+                    }
+                }
+            }
+            continue;
+        }
+        let ch = line[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    (out, count)
+}
+
+/// `head` up to and including `=` or `:`, and the value after it.
+fn split_assignment(l: &str) -> Option<(&str, &str)> {
+    let eq = l.find('=').filter(|&i| !l[i..].starts_with("==") && !l[..i].ends_with(['!', '<', '>', '=']));
+    let colon = l.find(": ").or_else(|| l.find(':').filter(|&i| l[..i].ends_with(['"', '\''])));
+    let at = match (eq, colon) {
+        (Some(e), Some(c)) => e.min(c),
+        (Some(e), None) => e,
+        (None, Some(c)) => c,
+        (None, None) => return None,
+    };
+    Some((&l[..=at], &l[at + 1..]))
+}
+
+/// Replaces the contents of every string literal in `value` (keeping the quotes); a bare YAML/env
+/// value is replaced whole. `None` when there is nothing literal to hide (an `os.environ` read).
+fn replace_literals(value: &str) -> Option<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty()
+        || trimmed.contains("environ")
+        || trimmed.contains("getenv")
+        || trimmed.contains("env(")
+        || trimmed.contains("config(")
+        || trimmed.starts_with("env.")
+    {
+        return None;
+    }
+    let mut out = String::new();
+    let mut replaced = false;
+    let mut chars = value.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '"' || c == '\'' {
+            out.push(c);
+            let mut closed = false;
+            for (_, d) in chars.by_ref() {
+                if d == c {
+                    closed = true;
+                    break;
+                }
+            }
+            out.push_str(MARK);
+            replaced = true;
+            if closed {
+                out.push(c);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    if replaced {
+        return Some(out);
+    }
+    // `KEY=value` in an env file, `password: value` in YAML: a bare word.
+    let bare = trimmed.split_whitespace().next().unwrap_or("");
+    let is_code =
+        bare.chars().any(|c| matches!(c, '(' | '[' | '{')) || bare.contains('.') && !bare.contains(['@', '/']);
+    if !bare.is_empty() && !is_code && !matches!(bare, "None" | "null" | "True" | "False" | "true" | "false") {
+        let lead = &value[..value.find(bare).unwrap_or(0)];
+        return Some(format!("{lead}{MARK}{}", &value[value.find(bare).unwrap_or(0) + bare.len()..]));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redact, MARK};
+
+    #[test]
+    fn secrets_are_hidden_and_code_keeps_its_shape() {
+        let settings = "SECRET_KEY = 'django-insecure-abc123'\nDEBUG = False\nDATABASES = {\"default\": {\"ENGINE\": \"x\", \"PASSWORD\": \"hunter2\", \"HOST\": \"db\"}}\nCELERY_BROKER_URL = \"redis://user:s3cret@redis:6379/0\"\nAWS = \"AKIAIOSFODNN7EXAMPLE\"\nSECRET_KEY = os.environ[\"SECRET_KEY\"]\n";
+        let (out, n) = redact(settings);
+        assert!(!out.contains("django-insecure-abc123") && !out.contains("hunter2") && !out.contains("s3cret"));
+        assert!(!out.contains("AKIAIOSFODNN7EXAMPLE"));
+        assert!(out.contains(&format!("SECRET_KEY = '{MARK}'")));
+        assert!(out.contains("redis://user:<redacted>@redis:6379/0"));
+        assert!(out.contains("os.environ[\"SECRET_KEY\"]"), "{out}");
+        assert!(out.contains("DEBUG = False") && out.contains("\"HOST\": \"db\""));
+        assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn ordinary_code_is_left_alone() {
+        let code = "token_count = len(tokens)\nif password == other:\n    pass\nAUTH_PASSWORD_VALIDATORS = [{\"NAME\": \"x\"}]\n";
+        let (out, n) = redact(code);
+        assert_eq!(n, 0, "{out}");
+        assert_eq!(out, code);
+    }
+}
