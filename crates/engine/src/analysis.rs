@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::diff::{FilePatch, NewLine, PatchStatus, Rebuilt};
 use crate::facts::code::CodeFacts;
 use crate::facts::queries::{self, QueryFacts};
 use crate::facts::{ProjectView, PyFile, TemplateFile};
@@ -11,7 +12,9 @@ use crate::project::{detect_kind, FileKind, Project};
 use crate::python::parse_python;
 use crate::registry::{Check, RULES};
 use crate::report::{Category, FileInfo, Finding, Report, Scores};
+use crate::report::{DiffFileReport, DiffLocation, DiffReport};
 use crate::rule::RuleMeta;
+use crate::rules::syntax::syn004_unreadable_diff::UNREADABLE_DIFF;
 use crate::rules::syntax::{
     syn001_syntax_error::SYNTAX_ERROR, syn002_unsupported_syntax::UNSUPPORTED_SYNTAX,
     syn003_template_syntax::TEMPLATE_SYNTAX,
@@ -26,10 +29,11 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     let mut emitter = Emitter::default();
     let mut py_files = Vec::new();
     let mut templates = Vec::new();
-    let mut texts: HashMap<String, &str> = HashMap::new();
     let mut ran: BTreeSet<Category> = BTreeSet::new();
     let mut explain_files: Vec<(String, String)> = Vec::new();
 
+    let mut inputs: Vec<Input> = Vec::with_capacity(project.files.len());
+    let mut diff_texts: Vec<(String, &str)> = Vec::new();
     for (i, f) in project.files.iter().enumerate() {
         let path = display_path(&f.path, i);
         let kind = f.kind.unwrap_or_else(|| detect_kind(&f.path, &f.text));
@@ -39,11 +43,28 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
             lines: line_count(&f.text),
             kind_overridden: f.kind.is_some(),
         });
-        texts.insert(path.clone(), f.text.as_str());
+        if kind == FileKind::Diff {
+            ran.insert(Category::Syntax);
+            diff_texts.push((path, f.text.as_str()));
+        } else {
+            inputs.push(Input { path, text: f.text.clone(), kind, parsed: None, from_diff: None });
+        }
+    }
+    let expanded = expand_diffs(&diff_texts, &inputs, options, &mut emitter);
+    inputs.extend(expanded.inputs);
+
+    for input in inputs.iter_mut() {
+        let Input { path, text, kind, .. } = input;
+        let (path, kind) = (path.clone(), *kind);
+        let partial = input.from_diff.as_ref().is_some_and(|d| !d.complete);
         if kind.is_python() {
             ran.insert(Category::Syntax);
-            match parse_python(&path, &f.text) {
-                Ok(parsed) => py_files.push(PyFile { path, text: f.text.clone(), kind, parsed }),
+            let parsed = match input.parsed.take() {
+                Some(p) => Ok(p),
+                None => parse_python(&path, text),
+            };
+            match parsed {
+                Ok(parsed) => py_files.push(PyFile { path, text: text.clone(), kind, parsed, partial }),
                 Err(problem) => {
                     let rule = if problem.unsupported.is_some() { &UNSUPPORTED_SYNTAX } else { &SYNTAX_ERROR };
                     if options.rule_enabled(rule.code, rule.name) {
@@ -53,23 +74,25 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
             }
         } else if kind == FileKind::Explain {
             ran.insert(Category::Explain);
-            explain_files.push((path, f.text.clone()));
+            explain_files.push((path, text.clone()));
         } else if kind == FileKind::Template {
             ran.insert(Category::Syntax);
-            let template = crate::template::parse(&f.text);
+            let template = crate::template::parse(text);
             // Jinja2 templates share the delimiters but not the grammar.
             let jinja = path.contains("/jinja2/")
                 || path.ends_with(".jinja")
                 || path.ends_with(".jinja2")
                 || path.ends_with(".j2");
-            if options.rule_enabled(TEMPLATE_SYNTAX.code, TEMPLATE_SYNTAX.name) && !jinja {
+            // A template rebuilt from hunks has tags whose partners the diff does not show.
+            if options.rule_enabled(TEMPLATE_SYNTAX.code, TEMPLATE_SYNTAX.name) && !jinja && !partial {
                 for p in &template.problems {
                     emitter.emit(&TEMPLATE_SYNTAX, &path, p.span, p.message.clone());
                 }
             }
-            templates.push(TemplateFile { path, text: f.text.clone(), template });
+            templates.push(TemplateFile { path, text: text.clone(), template });
         }
     }
+    let texts: HashMap<String, &str> = inputs.iter().map(|i| (i.path.clone(), i.text.as_str())).collect();
 
     let view = ProjectView::new(&py_files, &templates);
     let all_queries: Vec<QueryFacts> = (0..py_files.len()).map(|i| queries::extract(&view, i)).collect();
@@ -120,7 +143,8 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         }
     }
 
-    let (mut findings, mut suppressed) = suppress::split(emitter.findings, &texts);
+    let findings = place_in_diffs(emitter.findings, &inputs, &expanded.touched, options);
+    let (mut findings, mut suppressed) = suppress::split(findings, &texts);
     sort_findings(&mut findings);
     sort_findings(&mut suppressed);
     let scores: Scores = score::score(&findings, &ran);
@@ -131,8 +155,245 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         suppressed,
         migrations: migrations.iter().map(|m| m.report()).collect(),
         plans: plans.iter().map(|p| p.report()).collect(),
+        diffs: expanded.reports,
         scores,
     }
+}
+
+/// One text to analyse: a file of the project, or a file rebuilt from a diff.
+struct Input {
+    path: String,
+    text: String,
+    kind: FileKind,
+    /// Already parsed (rebuilt Python files are parsed while their readable hunks are chosen).
+    parsed: Option<crate::python::ParsedPython>,
+    from_diff: Option<DiffOrigin>,
+}
+
+/// Where a rebuilt file's lines come from.
+struct DiffOrigin {
+    /// The diff input's report path.
+    diff: String,
+    lines: Vec<NewLine>,
+    complete: bool,
+}
+
+/// A project file that a diff changes (the diff agrees with it): findings there are placed in the diff.
+struct Touched {
+    diff: String,
+    patch: FilePatch,
+    added: BTreeSet<u32>,
+}
+
+#[derive(Default)]
+struct Expanded {
+    inputs: Vec<Input>,
+    reports: Vec<DiffReport>,
+    touched: HashMap<String, Touched>,
+}
+
+/// Hunks tried before a rebuilt Python file is given up on (each attempt is one parse).
+const MAX_HUNK_ATTEMPTS: usize = 64;
+
+/// Reads the diff inputs and rebuilds the files they change (see [`crate::diff`]).
+fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options, emitter: &mut Emitter) -> Expanded {
+    let mut out = Expanded::default();
+    let report_problems = options.rule_enabled(UNREADABLE_DIFF.code, UNREADABLE_DIFF.name);
+    for (diff_path, text) in diffs {
+        let parsed = crate::diff::parse(text);
+        if report_problems {
+            for p in &parsed.problems {
+                emitter.emit(&UNREADABLE_DIFF, diff_path, Span::point(p.line, 1), p.message.clone());
+            }
+            if parsed.files.is_empty() && parsed.problems.is_empty() {
+                emitter.emit(
+                    &UNREADABLE_DIFF,
+                    diff_path,
+                    Span::point(1, 1),
+                    "no file changes found: a unified diff has `--- a/PATH` and `+++ b/PATH` lines followed by `@@ -OLD,COUNT +NEW,COUNT @@` hunks",
+                );
+            }
+        }
+        let mut report = DiffReport { path: diff_path.clone(), files: Vec::new() };
+        for patch in parsed.files {
+            let mut file = DiffFileReport {
+                path: patch.path().to_string(),
+                old_path: (patch.status == PatchStatus::Renamed).then(|| patch.old_path.clone()).flatten(),
+                status: patch.status,
+                added: patch.added(),
+                removed: patch.removed(),
+                kind: None,
+                complete: patch.is_complete(),
+                notes: Vec::new(),
+            };
+            let new_path = match (patch.status, patch.new_path.clone()) {
+                (PatchStatus::Deleted, _) | (_, None) => {
+                    file.notes.push("deleted by the change: nothing to analyse".into());
+                    report.files.push(file);
+                    continue;
+                }
+                (PatchStatus::Binary, _) => {
+                    file.notes.push("binary file: not analysed".into());
+                    report.files.push(file);
+                    continue;
+                }
+                (_, Some(p)) if patch.hunks.is_empty() => {
+                    let _ = p;
+                    file.notes.push("no content changes (a rename or mode change)".into());
+                    report.files.push(file);
+                    continue;
+                }
+                (_, Some(p)) => p,
+            };
+            if let Some(full) = existing.iter().find(|i| same_file(&i.path, &new_path)) {
+                if agrees(&patch, &full.text) {
+                    file.kind = Some(full.kind);
+                    file.complete = true;
+                    file.notes.push(format!("analysed from the full file `{}`", full.path));
+                    let added = patch.added_lines().into_iter().collect();
+                    out.touched.insert(full.path.clone(), Touched { diff: diff_path.clone(), patch, added });
+                } else {
+                    file.notes.push(format!(
+                        "not analysed: `{}` is also in the input and is not the diff's new version",
+                        full.path
+                    ));
+                }
+                report.files.push(file);
+                continue;
+            }
+            if out.inputs.iter().any(|i| i.path == new_path) {
+                file.notes.push("not analysed: an earlier diff in the input changes this file too".into());
+                report.files.push(file);
+                continue;
+            }
+            let plain = crate::diff::rebuild(&patch, false, &[]);
+            let kind = detect_kind(&new_path, &plain.text);
+            let complete = patch.is_complete();
+            let (rebuilt, parsed) = match kind {
+                FileKind::Python | FileKind::Migration | FileKind::Settings if !complete => {
+                    let (rebuilt, parsed) = rebuild_python(&new_path, &patch);
+                    for &h in &rebuilt.skipped {
+                        let hunk = &patch.hunks[h];
+                        file.notes.push(format!(
+                            "lines {}–{} (the hunk at diff line {}) were not analysed: they cannot be read as Python without the lines around them",
+                            hunk.new_start,
+                            hunk.new_start + hunk.new_count().saturating_sub(1),
+                            hunk.header_line
+                        ));
+                    }
+                    (rebuilt, parsed)
+                }
+                FileKind::Python
+                | FileKind::Migration
+                | FileKind::Settings
+                | FileKind::Template
+                | FileKind::Explain => (plain, None),
+                FileKind::Diff | FileKind::Unknown => {
+                    file.notes.push("not a kind of file djreview analyses".into());
+                    report.files.push(file);
+                    continue;
+                }
+            };
+            file.kind = Some(kind);
+            report.files.push(file);
+            out.inputs.push(Input {
+                path: new_path,
+                text: rebuilt.text,
+                kind,
+                parsed,
+                from_diff: Some(DiffOrigin { diff: diff_path.clone(), lines: rebuilt.lines, complete }),
+            });
+        }
+        out.reports.push(report);
+    }
+    out
+}
+
+/// Rebuilds a partial Python file, leaving out the hunks that cannot be parsed in place (one that
+/// starts inside a bracket, say), so the rest is still analysed.
+fn rebuild_python(path: &str, patch: &FilePatch) -> (Rebuilt, Option<crate::python::ParsedPython>) {
+    let n = patch.hunks.len();
+    let mut skip = vec![false; n];
+    for _ in 0..=n.min(MAX_HUNK_ATTEMPTS) {
+        let rebuilt = crate::diff::rebuild(patch, true, &skip);
+        let problem = match parse_python(path, &rebuilt.text) {
+            Ok(parsed) => return (rebuilt, Some(parsed)),
+            Err(problem) => problem,
+        };
+        let line = problem.span.line;
+        // An error on a blank or synthetic line belongs to the hunk after it; otherwise to the hunk
+        // the line is in.
+        let between = matches!(rebuilt.lines.get(line as usize - 1), Some(NewLine::Gap | NewLine::Synthetic));
+        let live = |h: &usize| !skip[*h];
+        let culprit = if between { (0..n).filter(live).find(|&h| patch.hunks[h].new_start >= line) } else { None }
+            .or_else(|| (0..n).filter(live).filter(|&h| patch.hunks[h].new_start <= line).last())
+            .or_else(|| (0..n).find(|h| live(h)));
+        match culprit {
+            Some(h) => skip[h] = true,
+            None => break,
+        }
+    }
+    // Nothing readable: the file is analysed as empty (the main loop parses it).
+    (crate::diff::rebuild(patch, true, &vec![true; n]), None)
+}
+
+/// Whether an input path and a path from a diff name the same file (`/ci/shop/views.py` and
+/// `shop/views.py`).
+fn same_file(input: &str, from_diff: &str) -> bool {
+    let input = input.trim_start_matches("./");
+    input == from_diff || input.ends_with(&format!("/{from_diff}"))
+}
+
+/// Whether `text` is the diff's new version: every line the hunks show is where they say.
+fn agrees(patch: &FilePatch, text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    patch.hunks.iter().all(|h| {
+        h.new_side().enumerate().all(|(k, l)| {
+            let at = h.new_start as usize + k;
+            at >= 1 && lines.get(at - 1).is_some_and(|t| t.trim_end() == l.text.trim_end())
+        })
+    })
+}
+
+/// Gives findings their place in the diffs: the diff line and whether the change wrote it. Findings on
+/// lines of a rebuilt file that the diff does not show (blank or synthetic) are about code nobody
+/// pasted, and are dropped. With `changed_only`, only findings on added lines (and on the diffs
+/// themselves) remain.
+fn place_in_diffs(
+    findings: Vec<Finding>,
+    inputs: &[Input],
+    touched: &HashMap<String, Touched>,
+    options: &Options,
+) -> Vec<Finding> {
+    let origins: HashMap<&str, &DiffOrigin> =
+        inputs.iter().filter_map(|i| i.from_diff.as_ref().map(|d| (i.path.as_str(), d))).collect();
+    let diff_paths: BTreeSet<&str> = origins.values().map(|o| o.diff.as_str()).collect();
+    let any_diff = !origins.is_empty() || !touched.is_empty();
+    findings
+        .into_iter()
+        .filter_map(|mut f| {
+            let span = f.line..=f.end_line.max(f.line);
+            if let Some(o) = origins.get(f.path.as_str()) {
+                let at = |l: u32| o.lines.get((l as usize).wrapping_sub(1)).copied();
+                let diff_line = match at(f.line) {
+                    Some(NewLine::Context { diff_line } | NewLine::Added { diff_line }) => diff_line,
+                    _ => return None,
+                };
+                let changed = span.clone().any(|l| matches!(at(l), Some(NewLine::Added { .. })));
+                f.diff = Some(DiffLocation { path: o.diff.clone(), line: Some(diff_line), changed });
+            } else if let Some(t) = touched.get(&f.path) {
+                let changed = t.added.range(span).next().is_some();
+                f.diff =
+                    Some(DiffLocation { path: t.diff.clone(), line: t.patch.locate(f.line).map(|(l, _)| l), changed });
+            }
+            let keep = !options.changed_only
+                || !any_diff
+                || diff_paths.contains(f.path.as_str())
+                || f.code == UNREADABLE_DIFF.code
+                || f.diff.as_ref().is_some_and(|d| d.changed);
+            keep.then_some(f)
+        })
+        .collect()
 }
 
 /// What a Python rule sees: the project view (all files, the model index) and one file's facts.
@@ -281,6 +542,7 @@ impl Emitter {
             django_id: None,
             fix: None,
             playbook: rule.playbook.to_string(),
+            diff: None,
         });
         let last = self.findings.len() - 1;
         &mut self.findings[last]

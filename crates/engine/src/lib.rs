@@ -5,6 +5,7 @@
 //! clock, no UI types, no panics on input. The CLI and the web app are thin front-ends over it.
 
 pub mod analysis;
+pub mod diff;
 pub mod explain;
 pub mod facts;
 pub mod migrations;

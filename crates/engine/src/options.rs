@@ -25,11 +25,19 @@ pub struct Options {
     pub hot_tables: Vec<String>,
     /// Rule codes or names that are switched off.
     pub disabled_rules: Vec<String>,
+    /// With a diff in the input: report only findings on lines the change added.
+    pub changed_only: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { postgres: 16, profile: Profile::Production, hot_tables: Vec::new(), disabled_rules: Vec::new() }
+        Options {
+            postgres: 16,
+            profile: Profile::Production,
+            hot_tables: Vec::new(),
+            disabled_rules: Vec::new(),
+            changed_only: false,
+        }
     }
 }
 

@@ -248,6 +248,7 @@ pub static RULES: &[Rule] = &[
     Rule { meta: &syntax::syn001_syntax_error::SYNTAX_ERROR, check: Check::FrontEnd },
     Rule { meta: &syntax::syn002_unsupported_syntax::UNSUPPORTED_SYNTAX, check: Check::FrontEnd },
     Rule { meta: &syntax::syn003_template_syntax::TEMPLATE_SYNTAX, check: Check::FrontEnd },
+    Rule { meta: &syntax::syn004_unreadable_diff::UNREADABLE_DIFF, check: Check::FrontEnd },
     Rule {
         meta: &time::tim101_naive_datetime::NAIVE_DATETIME,
         check: Check::Python(time::tim101_naive_datetime::check),
@@ -385,6 +386,7 @@ mod tests {
         match (words.first().copied().unwrap_or(""), words.get(1).copied()) {
             ("django" | "html" | "htmldjango", _) => (FileKind::Template, "example/templates/example.html".into()),
             ("text" | "explain", _) => (FileKind::Explain, "example/plan.txt".into()),
+            ("diff" | "patch", _) => (FileKind::Diff, "example/change.diff".into()),
             (_, Some("settings")) => (FileKind::Settings, "example/settings.py".into()),
             (_, Some("migration")) => {
                 let name = words.get(2).copied().unwrap_or("0002_example");

@@ -167,6 +167,48 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// Slug of the playbook section that explains the problem and its cure.
     pub playbook: String,
+    /// Where a diff shows this line, and whether the change wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<DiffLocation>,
+}
+
+/// A finding's place in a unified diff that was part of the input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLocation {
+    /// The diff input (its report path).
+    pub path: String,
+    /// The diff line showing the finding's first line (absent when the diff does not show it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Whether a line the change added lies within the finding's span.
+    pub changed: bool,
+}
+
+/// What the analysis made of one diff input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffReport {
+    pub path: String,
+    pub files: Vec<DiffFileReport>,
+}
+
+/// One file a diff changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffFileReport {
+    /// The file's path after the change (before it, for a deletion).
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    pub status: crate::diff::PatchStatus,
+    pub added: u32,
+    pub removed: u32,
+    /// How the new version was analysed; `None` when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<FileKind>,
+    /// Whether the diff holds the whole new file (otherwise unseen lines are unknown).
+    pub complete: bool,
+    /// What limited the analysis (hunks that could not be read on their own, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A file as the engine saw it.
@@ -326,6 +368,9 @@ pub struct Report {
     pub suppressed: Vec<Finding>,
     pub migrations: Vec<MigrationReport>,
     pub plans: Vec<PlanReport>,
+    /// The unified diffs in the input and the files they change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diffs: Vec<DiffReport>,
     pub scores: Scores,
 }
 

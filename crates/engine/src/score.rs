@@ -86,6 +86,7 @@ mod tests {
             django_id: None,
             fix: None,
             playbook: String::new(),
+            diff: None,
         }
     }
 

@@ -284,3 +284,102 @@ fn deep_plans_are_survived() {
     let parsed = djreview_engine::explain::parse(&format!("[{{\"Plan\": {json}}}]"));
     assert!(parsed.plans.len() <= 1);
 }
+
+/// Fragments of unified diffs, damaged and whole.
+const DIFF_PIECES: &[&str] = &[
+    "diff --git a/app/views.py b/app/views.py\n",
+    "diff --git \"a/x y.py\" \"b/x y.py\"\n",
+    "--- a/app/views.py\n",
+    "+++ b/app/views.py\n",
+    "--- /dev/null\n",
+    "+++ /dev/null\n",
+    "new file mode 100644\n",
+    "deleted file mode 100644\n",
+    "rename from a.py\n",
+    "rename to b.py\n",
+    "Binary files a/x and b/x differ\n",
+    "@@ -1,3 +1,4 @@ class A(models.Model):\n",
+    "@@ -0,0 +1 @@\n",
+    "@@ -4000000000 +4000000000 @@\n",
+    "@@ -1 +1\n",
+    "@@ -10,2 +11,2 @@ INSTALLED_APPS = [\n",
+    " from django.db import models\n",
+    "+    for a in A.objects.all():\n",
+    "+        a.x.name\n",
+    "-    pass\n",
+    " ]\n",
+    "+    \"debug_toolbar\",\n",
+    "+\"\"\"\n",
+    " )\n",
+    "+{\n",
+    "\\ No newline at end of file\n",
+    "\n",
+    " \n",
+    "+\n",
+    "-\n",
+    "+\t\n",
+    "é",
+    "\r\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Diffs never make the engine panic, rebuilt files keep their line numbers, and every finding on
+    /// a rebuilt file points at a line the diff shows.
+    #[test]
+    fn diff_like_text_never_panics(text in prop::collection::vec(prop::sample::select(DIFF_PIECES), 0..80).prop_map(|v| v.concat()), raw in ".{0,300}") {
+        for input in [text.as_str(), raw.as_str()] {
+            let parsed = djreview_engine::diff::parse(input);
+            for patch in &parsed.files {
+                for python in [false, true] {
+                    let rebuilt = djreview_engine::diff::rebuild(patch, python, &[]);
+                    prop_assert_eq!(rebuilt.text.matches('\n').count(), rebuilt.lines.len());
+                    for h in &patch.hunks {
+                        if rebuilt.skipped.is_empty() {
+                            let n = h.new_start.max(1) as usize;
+                            if let Some(first) = h.new_side().next() {
+                                prop_assert_eq!(rebuilt.text.lines().nth(n - 1), Some(first.text.as_str()));
+                            }
+                        }
+                    }
+                }
+            }
+            let project = Project::new(vec![
+                SourceFile::new("app/models.py", "from django.db import models\nclass A(models.Model):\n    x = models.ForeignKey('A', on_delete=models.CASCADE)\n"),
+                SourceFile::new("change.diff", input).with_kind(FileKind::Diff),
+            ]);
+            let report = analyze(&project, &Options { changed_only: input.len() % 2 == 0, ..Options::default() });
+            for f in &report.findings {
+                if f.path != "change.diff" && f.path != "app/models.py" {
+                    let d = f.diff.as_ref();
+                    prop_assert!(d.is_some_and(|d| d.line.is_some()), "{f:?} is not placed in the diff");
+                }
+            }
+            prop_assert!(serde_json::to_string(&report).is_ok());
+        }
+    }
+
+    /// Share links round-trip any review, and no string is a link that panics or inflates without bound.
+    #[test]
+    fn share_links_round_trip_and_garbage_is_refused(
+        names in prop::collection::vec(".{0,30}", 0..4),
+        body in ".{0,300}",
+        postgres in 9u32..20,
+        garbage in ".{0,400}",
+    ) {
+        use djreview_engine::share::{decode, encode, Shared, SharedFile, SharedReview};
+        let review = SharedReview {
+            files: names.iter().map(|n| SharedFile { name: n.clone(), text: format!("{n}\n{body}"), kind: None }).collect(),
+            options: Options { postgres, ..Options::default() },
+            active: names.len().saturating_sub(1),
+            redacted: 0,
+        };
+        let link = encode(&Shared::Review(review.clone()));
+        prop_assert!(link.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'));
+        prop_assert_eq!(decode(&link).expect("own links decode"), Shared::Review(review));
+        for candidate in [garbage.clone(), format!("s1.{garbage}"), format!("f1.{garbage}"), format!("#s1.{}", &link[3..link.len() / 2])] {
+            let _ = decode(&candidate);
+        }
+    }
+}

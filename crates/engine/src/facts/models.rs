@@ -726,6 +726,7 @@ mod tests {
             text: src.into(),
             kind: FileKind::Python,
             parsed: parse_python(path, src).expect("parses"),
+            partial: false,
         }
     }
 

@@ -515,6 +515,7 @@ mod tests {
             text: src.into(),
             kind: FileKind::Settings,
             parsed: parse_python(path, src).expect("parses"),
+            partial: false,
         }
     }
 

@@ -33,6 +33,9 @@ pub struct PyFile {
     pub text: String,
     pub kind: FileKind,
     pub parsed: ParsedPython,
+    /// Rebuilt from a diff's hunks: lines the diff does not show are missing, so rules must not
+    /// conclude anything from the absence of a statement.
+    pub partial: bool,
 }
 
 /// All parsed Python files and the project-wide indexes over them.

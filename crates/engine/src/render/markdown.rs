@@ -7,7 +7,7 @@ use crate::project::Project;
 use crate::report::{Finding, Report, Severity};
 use crate::text::nth_line;
 
-use super::{fence_for, source_for};
+use super::{diff_note, fence_for, Sources};
 
 /// How many findings are written out in full; the rest are listed in one line each.
 const DETAILED: usize = 10;
@@ -49,13 +49,15 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
         out.push('\n');
     }
 
+    let sources = Sources::new(project);
     let mut ordered: Vec<&Finding> = report.findings.iter().collect();
     ordered.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.confidence.cmp(&a.confidence)));
     for f in ordered.iter().take(DETAILED) {
         let _ = writeln!(out, "### {} `{}` {}\n", severity_badge(f.severity), f.code, f.name);
-        let _ = writeln!(out, "`{}:{}` ({} confidence)\n", f.path, f.line, f.confidence.as_str());
+        let place = diff_note(f).map(|n| format!(", {n}")).unwrap_or_default();
+        let _ = writeln!(out, "`{}:{}` ({} confidence{place})\n", f.path, f.line, f.confidence.as_str());
         let _ = writeln!(out, "{}\n", escape_inline(&f.message));
-        if let Some(line) = source_for(project, &f.path).and_then(|s| nth_line(s, f.line)) {
+        if let Some(line) = sources.text(&f.path).and_then(|s| nth_line(s, f.line)) {
             let fence = fence_for(line);
             let _ = writeln!(out, "{fence}python\n{}\n{fence}\n", line.trim_end());
         }

@@ -7,16 +7,49 @@ pub mod markdown;
 pub mod sarif;
 pub mod text;
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use crate::project::Project;
 
-/// The text of the file a report path refers to (report paths name unnamed inputs `<input N>`).
-pub fn source_for<'p>(project: &'p Project, path: &str) -> Option<&'p str> {
-    project
-        .files
-        .iter()
-        .enumerate()
-        .find(|(i, f)| crate::analysis::display_path(&f.path, *i) == path)
-        .map(|(_, f)| f.text.as_str())
+/// The texts findings point into: the project's files by report path, plus the files rebuilt from
+/// the diffs among them (lines a diff does not show are blank).
+pub struct Sources<'p> {
+    texts: HashMap<String, Cow<'p, str>>,
+}
+
+impl<'p> Sources<'p> {
+    pub fn new(project: &'p Project) -> Sources<'p> {
+        let mut texts: HashMap<String, Cow<'p, str>> = HashMap::new();
+        let mut diffs = Vec::new();
+        for (i, f) in project.files.iter().enumerate() {
+            let kind = f.kind.unwrap_or_else(|| crate::project::detect_kind(&f.path, &f.text));
+            if kind == crate::project::FileKind::Diff {
+                diffs.push(f.text.as_str());
+            }
+            texts.insert(crate::analysis::display_path(&f.path, i), Cow::Borrowed(f.text.as_str()));
+        }
+        for text in diffs {
+            for patch in crate::diff::parse(text).files {
+                if let Some(path) = patch.new_path.clone() {
+                    texts.entry(path).or_insert_with(|| Cow::Owned(crate::diff::rebuild(&patch, false, &[]).text));
+                }
+            }
+        }
+        Sources { texts }
+    }
+
+    /// The text of the file a report path refers to (report paths name unnamed inputs `<input N>`).
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.texts.get(path).map(|t| t.as_ref())
+    }
+}
+
+/// Where a finding sits in a diff, for the location line of text and Markdown output.
+pub(crate) fn diff_note(f: &crate::report::Finding) -> Option<String> {
+    let d = f.diff.as_ref()?;
+    let at = d.line.map(|l| format!("{}:{l}", d.path)).unwrap_or_else(|| d.path.clone());
+    Some(if d.changed { format!("changed line, {at}") } else { format!("unchanged, {at}") })
 }
 
 /// The report as the CLI's JSON (schema version 1), pretty-printed.

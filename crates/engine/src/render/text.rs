@@ -7,13 +7,24 @@ use crate::project::Project;
 use crate::report::{Finding, Report, Severity};
 use crate::text::nth_line;
 
-use super::source_for;
+use super::{diff_note, Sources};
 
 /// Renders every finding and a summary line.
 pub fn render(report: &Report, project: &Project, color: bool) -> String {
     let mut out = String::new();
+    let sources = Sources::new(project);
     for f in &report.findings {
-        render_finding(&mut out, f, source_for(project, &f.path), color);
+        render_finding(&mut out, f, sources.text(&f.path), color);
+        out.push('\n');
+    }
+    for d in &report.diffs {
+        for file in &d.files {
+            for note in &file.notes {
+                let _ = writeln!(out, "note: {}: {}: {note}", d.path, file.path);
+            }
+        }
+    }
+    if !report.diffs.is_empty() {
         out.push('\n');
     }
     let counts = report.count_by_severity();
@@ -60,7 +71,8 @@ pub fn render_finding(out: &mut String, f: &Finding, source: Option<&str>, color
     let _ = writeln!(out, "{}: {}", paint(color, severity_color(f.severity), &head), paint(color, "1", &f.message));
     let gutter = f.line.to_string().len();
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}{} {}:{}:{}", paint(color, "1;34", "-->"), f.path, f.line, f.column);
+    let place = diff_note(f).map(|n| format!(" ({n})")).unwrap_or_default();
+    let _ = writeln!(out, "{pad}{} {}:{}:{}{place}", paint(color, "1;34", "-->"), f.path, f.line, f.column);
     if let Some(line) = source.and_then(|s| nth_line(s, f.line)) {
         let bar = paint(color, "1;34", "|");
         let _ = writeln!(out, "{pad} {bar}");

@@ -4,3 +4,4 @@
 pub mod syn001_syntax_error;
 pub mod syn002_unsupported_syntax;
 pub mod syn003_template_syntax;
+pub mod syn004_unreadable_diff;
