@@ -6,16 +6,18 @@ use std::rc::Rc;
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
+use crate::components::diffview::DiffView;
 use crate::components::editor::{Editor, Mark};
 use crate::components::findings::FindingsList;
 use crate::components::migration::MigrationView;
 use crate::components::plan::PlanView;
 use crate::components::playbook::PlaybookView;
 use crate::components::scorecard::Scorecard;
+use crate::components::share::ShareDialog;
 use crate::components::tabs::{FileBar, FileTabs, Tab};
 use crate::components::toolbar::Toolbar;
-use crate::state::{Action, AppState, Panel, Theme};
-use crate::{storage, upload};
+use crate::state::{Action, AppState, Export, Panel, Theme};
+use crate::{outbound, storage, upload};
 
 /// Pause in typing before the report is refreshed.
 const ANALYZE_DEBOUNCE_MS: u32 = 150;
@@ -23,13 +25,20 @@ const AUTOSAVE_DEBOUNCE_MS: u32 = 600;
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| {
-        storage::load().unwrap_or_else(|| {
-            let mut s = AppState::sample();
-            s.theme = system_theme();
-            s
-        })
-    });
+    let state = use_reducer(initial_state);
+
+    // A link pasted into this tab's address bar changes only the fragment: open it too.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                if let Some(action) = take_link() {
+                    dispatcher.dispatch(action);
+                }
+            });
+            move || drop(listener)
+        });
+    }
 
     // Analysis after a pause in typing; a newer edit cancels the pending run.
     {
@@ -113,26 +122,44 @@ pub fn app() -> Html {
                 kind: info
                     .map(|x| x.kind)
                     .unwrap_or_else(|| f.kind.unwrap_or_else(|| engine::detect_kind(&f.name, &f.text))),
-                findings: report.findings.iter().filter(|x| x.path == path).count(),
+                findings: report
+                    .findings
+                    .iter()
+                    .filter(|x| x.path == path || x.diff.as_ref().is_some_and(|d| d.path == path))
+                    .count(),
             }
         })
         .collect();
 
     let active = state.active_file().cloned();
     let active_path = state.report_path(state.active).unwrap_or_default();
+    let active_text = active.as_ref().map(|f| f.text.as_str()).unwrap_or_default();
     let marks: Rc<Vec<Mark>> = Rc::new(
         report
             .findings
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.path == active_path)
-            .map(|(i, f)| Mark::of(i, f))
+            .filter_map(|(i, f)| {
+                if f.path == active_path {
+                    return Some(Mark::of(i, f));
+                }
+                // A finding in a file rebuilt from a diff is marked on the diff's line.
+                let d = f.diff.as_ref().filter(|d| d.path == active_path)?;
+                let line = d.line?;
+                let width = active_text
+                    .lines()
+                    .nth(line.saturating_sub(1) as usize)
+                    .map_or(1, |l| l.chars().count() as u32 + 1);
+                Some(Mark { index: i, line, column: 1, end_line: line, end_column: width, severity: f.severity })
+            })
             .collect(),
     );
+    let active_diff = report.diffs.iter().find(|d| d.path == active_path).cloned();
 
     let main_panel = match &state.panel {
         Panel::Findings => html! {
             <FindingsList report={report.clone()} selected={state.selected} stale={state.is_stale()}
+                changed_only={state.options.changed_only} on_changed_only={on(&d, Action::SetChangedOnly)}
                 on_select={on(&d, Action::SelectFinding)}
                 on_playbook={on(&d, |slug: String| Action::ShowPanel(Panel::Playbook(Some(slug))))} />
         },
@@ -147,7 +174,78 @@ pub fn app() -> Html {
         let d = d.clone();
         Callback::from(move |_| {
             storage::clear();
+            storage::clear_previous();
             d.dispatch(Action::NewReview);
+        })
+    };
+    let on_restore_previous = {
+        let d = d.clone();
+        let theme = state.theme;
+        Callback::from(move |_: MouseEvent| match storage::load_previous() {
+            Some(mut previous) => {
+                previous.theme = theme;
+                previous.notice = Some("Your previous review is back.".into());
+                storage::clear_previous();
+                d.dispatch(Action::Replace(Box::new(previous)));
+            }
+            None => d.dispatch(Action::Notice(Some("The previous review could not be read.".into()))),
+        })
+    };
+    let on_open_path = {
+        let d = d.clone();
+        let state = state.clone();
+        Callback::from(move |path: String| {
+            if let Some(f) = state.file_for_path(&path) {
+                d.dispatch(Action::Activate(f.id));
+            }
+        })
+    };
+    let on_export = {
+        let d = d.clone();
+        let state = state.clone();
+        Callback::from(move |e: Export| {
+            let settings = state.share.unwrap_or_default();
+            match e {
+                Export::CopyLink => {
+                    let link = state.share_link(settings);
+                    outbound::copy(&format!("{}#{}", outbound::base_url(), link.fragment));
+                }
+                Export::CopyMarkdown => outbound::copy(&state.markdown(settings, &outbound::base_url())),
+                Export::Json => {
+                    let (report, _, _) = state.outgoing_report(settings.redact);
+                    outbound::download("djreview-report.json", "application/json", &engine::render::json(&report));
+                }
+                Export::Sarif => {
+                    let (report, _, _) = state.outgoing_report(settings.redact);
+                    outbound::download(
+                        "djreview.sarif",
+                        "application/sarif+json",
+                        &engine::render::sarif::render(&report),
+                    );
+                }
+                Export::Print => {
+                    d.dispatch(Action::CloseShare);
+                    // After the dialog is gone from the page.
+                    Timeout::new(50, outbound::print).forget();
+                }
+            }
+            d.dispatch(Action::Exported(e));
+        })
+    };
+    let share_dialog = state.share.map(|settings| {
+        html! {
+            <ShareDialog settings={settings} link={state.share_link(settings)} base_url={AttrValue::from(outbound::base_url())}
+                frozen={state.frozen.is_some()} done={state.exported}
+                on_settings={on(&d, Action::SetShare)} on_export={on_export.clone()}
+                on_close={on(&d, |_| Action::CloseShare)} />
+        }
+    });
+    // The print style sheet shows this instead of the workspace: the Markdown report, rendered.
+    let print_report = {
+        let state = state.clone();
+        use_memo((state.analyzed_revision, state.frozen.is_some(), report.findings.len()), move |_| {
+            let (project, _) = state.outgoing_project(true);
+            engine::render::html::markdown_to_html(&engine::render::markdown::render(&state.report, &project, None))
         })
     };
 
@@ -158,10 +256,14 @@ pub fn app() -> Html {
                 on_new_review={on_new_review}
                 on_files={on_files}
                 on_playbook={on(&d, |_| Action::ShowPanel(Panel::Playbook(None)))}
+                on_share={on(&d, |_| Action::OpenShare)}
                 on_theme={on(&d, |_| Action::ToggleTheme)} />
             if let Some(n) = &state.notice {
                 <div class="notice" role="status" data-testid="notice">
                     <span>{ n }</span>
+                    if state.previous_saved {
+                        <button class="link" data-testid="restore-previous" onclick={on_restore_previous}>{"Restore my previous review"}</button>
+                    }
                     <button class="link" onclick={on(&d, |_| Action::Notice(None))} aria-label="Dismiss">{"×"}</button>
                 </div>
             }
@@ -171,7 +273,14 @@ pub fn app() -> Html {
                         on_activate={on(&d, Action::Activate)}
                         on_close={on(&d, Action::CloseFile)}
                         on_new={on(&d, |_| Action::NewFile)} />
-                    if let Some(file) = active {
+                    if let Some(frozen) = &state.frozen {
+                        <div class="frozen" data-testid="frozen">
+                            <h3>{"Findings shared without their sources"}</h3>
+                            <p>{ format!("The sender shared the results of a review of {} file{}; the code itself was not included. Open or paste files to start your own review.",
+                                frozen.files.len(), if frozen.files.len() == 1 { "" } else { "s" }) }</p>
+                            <ul>{ for frozen.files.iter().map(|f| html! { <li><code>{ &f.path }</code>{ format!(" · {} · {} lines", f.kind.as_str(), f.lines) }</li> }) }</ul>
+                        </div>
+                    } else if let Some(file) = active {
                         <FileBar file={file.clone()} detected={engine::detect_kind(&file.name, &file.text)}
                             on_rename={on(&d, move |name| Action::Rename { id: file.id, name })}
                             on_kind={on(&d, move |kind| Action::SetKind { id: file.id, kind })} />
@@ -182,7 +291,12 @@ pub fn app() -> Html {
                     }
                 </section>
                 <aside class="right">
-                    <Scorecard report={report.clone()} />
+                    <Scorecard report={report.clone()} on_select={on(&d, |i| Action::SelectFinding(Some(i)))}
+                        on_open_path={on_open_path}
+                        on_explain={on(&d, |_| Action::ShowPanel(Panel::Playbook(Some("review-checklist".into()))))} />
+                    if let Some(diff) = &active_diff {
+                        <DiffView diff={diff.clone()} counts={diff.files.iter().map(|f| (f.path.clone(), report.findings.iter().filter(|x| x.path == f.path).count())).collect::<Vec<_>>()} />
+                    }
                     if let Some(m) = report.migrations.iter().find(|m| m.path == active_path) {
                         <MigrationView migration={m.clone()} on_copy={copy_to_clipboard()}
                             on_line={on(&d, Action::FocusLine)}
@@ -195,11 +309,57 @@ pub fn app() -> Html {
                     { main_panel }
                 </aside>
             </main>
+            { share_dialog.unwrap_or_default() }
+            <section class="print-report markdown" data-testid="print-report" aria-hidden="true">
+                { Html::from_html_unchecked(AttrValue::from((*print_report).clone())) }
+            </section>
             <footer class="footer">
                 <span>{ format!("djreview {} · analysis runs in this page; nothing you paste leaves your browser", engine::VERSION) }</span>
             </footer>
         </div>
     }
+}
+
+/// The first state: a share link in the address bar wins, then the autosave, then the sample.
+fn initial_state() -> AppState {
+    let theme = storage::saved_theme().unwrap_or_else(system_theme);
+    if let Some(fragment) = outbound::fragment() {
+        outbound::clear_fragment();
+        match engine::share::decode(&fragment) {
+            Ok(shared) => {
+                let previous_saved = storage::set_aside_for_link();
+                let mut s = AppState::from_shared(shared, theme);
+                s.previous_saved = previous_saved;
+                return s;
+            }
+            Err(e) => {
+                let mut s = storage::load().unwrap_or_else(|| first_visit(theme));
+                s.notice =
+                    Some(format!("This share link could not be opened: {}. Your own review is shown instead.", e.0));
+                return s;
+            }
+        }
+    }
+    storage::load().unwrap_or_else(|| first_visit(theme))
+}
+
+fn first_visit(theme: Theme) -> AppState {
+    let mut s = AppState::sample();
+    s.theme = theme;
+    s
+}
+
+/// The action for a share link that arrived by a fragment change (the fragment is then removed).
+fn take_link() -> Option<Action> {
+    let fragment = outbound::fragment()?;
+    outbound::clear_fragment();
+    Some(match engine::share::decode(&fragment) {
+        Ok(shared) => {
+            storage::set_aside_for_link();
+            Action::OpenShared(Box::new(shared))
+        }
+        Err(e) => Action::Notice(Some(format!("This share link could not be opened: {}.", e.0))),
+    })
 }
 
 /// The theme the operating system asks for.
@@ -213,16 +373,11 @@ fn system_theme() -> Theme {
     }
 }
 
-/// A callback that maps its input to an action and dispatches it.
-/// Puts text on the clipboard (the only clipboard access in the app).
 fn copy_to_clipboard() -> Callback<String> {
-    Callback::from(|text: String| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.navigator().clipboard().write_text(&text);
-        }
-    })
+    Callback::from(|text: String| outbound::copy(&text))
 }
 
+/// A callback that maps its input to an action and dispatches it.
 fn on<In: 'static, F: Fn(In) -> Action + 'static>(d: &UseReducerDispatcher<AppState>, f: F) -> Callback<In> {
     d.to_callback().reform(f)
 }

@@ -3,6 +3,7 @@
 
 mod app;
 mod components;
+mod outbound;
 mod sample;
 mod state;
 mod storage;

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use engine::share::{Shared, SharedFile, SharedFindings, SharedReview};
 use engine::{analyze, FileKind, Options, Project, Report, SourceFile};
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
@@ -29,7 +30,77 @@ pub enum Theme {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Panel {
     Findings,
+    /// The table of contents, a section by slug, or a rule page (`rule:QRY101`).
     Playbook(Option<String>),
+}
+
+impl Panel {
+    /// The panel as a share link stores it.
+    pub fn to_token(&self) -> String {
+        match self {
+            Panel::Findings => "findings".into(),
+            Panel::Playbook(None) => "playbook".into(),
+            Panel::Playbook(Some(slug)) => format!("playbook:{slug}"),
+        }
+    }
+
+    /// Reads a stored panel; anything unknown shows the findings.
+    pub fn from_token(token: &str) -> Panel {
+        match token.split_once(':') {
+            None if token == "playbook" => Panel::Playbook(None),
+            Some(("playbook", slug)) if is_known_page(slug) => Panel::Playbook(Some(slug.to_string())),
+            _ => Panel::Findings,
+        }
+    }
+}
+
+/// A playbook section slug or `rule:<code>` that exists (links from elsewhere are not trusted).
+fn is_known_page(slug: &str) -> bool {
+    match slug.strip_prefix("rule:") {
+        Some(code) => engine::registry::find_rule(code).is_some(),
+        None => engine::playbook::section(slug).is_some(),
+    }
+}
+
+/// How the share dialog is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShareSettings {
+    /// Hide secrets in the link and in every export (on by default).
+    pub redact: bool,
+    /// Share the findings without the sources.
+    pub findings_only: bool,
+}
+
+impl Default for ShareSettings {
+    fn default() -> Self {
+        ShareSettings { redact: true, findings_only: false }
+    }
+}
+
+/// What the share dialog can do with the review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    CopyLink,
+    CopyMarkdown,
+    Json,
+    Sarif,
+    Print,
+}
+
+/// A share link's fragment and what went into it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareLink {
+    /// Without the `#`.
+    pub fragment: String,
+    /// Secrets hidden in it.
+    pub redacted: usize,
+}
+
+impl ShareLink {
+    /// Longer than chat tools and some browsers keep.
+    pub fn too_long(&self) -> bool {
+        self.fragment.len() > engine::share::COMFORTABLE_LENGTH
+    }
 }
 
 /// A request to move the editor to a span (the nonce makes repeated clicks re-trigger).
@@ -59,6 +130,14 @@ pub struct AppState {
     pub panel: Panel,
     /// A message for the user (skipped binary file, storage full, ...).
     pub notice: Option<String>,
+    /// The share dialog, when open.
+    pub share: Option<ShareSettings>,
+    /// The last export done from the dialog (for its confirmation line).
+    pub exported: Option<Export>,
+    /// Set when the report came from a findings-only link: there are no sources to re-analyse.
+    pub frozen: Option<Rc<SharedFindings>>,
+    /// Opening a link set aside the reviewer's own autosaved work; it can be brought back.
+    pub previous_saved: bool,
 }
 
 pub enum Action {
@@ -90,9 +169,19 @@ pub enum Action {
     SetHotTables(String),
     ShowPanel(Panel),
     ToggleTheme,
+    /// With a diff among the inputs: show only findings on changed lines.
+    SetChangedOnly(bool),
     LoadSample,
     NewReview,
     Notice(Option<String>),
+    OpenShare,
+    CloseShare,
+    SetShare(ShareSettings),
+    Exported(Export),
+    /// A share link was opened in this tab (the fragment changed).
+    OpenShared(Box<Shared>),
+    /// Put a whole state in place (the work set aside when a link was opened).
+    Replace(Box<AppState>),
 }
 
 impl AppState {
@@ -133,9 +222,169 @@ impl AppState {
             theme,
             panel: Panel::Findings,
             notice: None,
+            share: None,
+            exported: None,
+            frozen: None,
+            previous_saved: false,
         };
         s.run_analysis();
         s
+    }
+
+    /// The state a share link describes. A findings-only link gives a frozen report with no sources.
+    pub fn from_shared(shared: Shared, theme: Theme) -> AppState {
+        match shared {
+            Shared::Review(review) => {
+                let files = review
+                    .files
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, f)| EditorFile { id: i as u32 + 1, name: f.name, text: f.text, kind: f.kind })
+                    .collect();
+                let mut s = AppState::from_files(files, theme);
+                s.options = review.options;
+                s.run_analysis();
+                if let Some(f) = s.files.get(review.active) {
+                    s.active = f.id;
+                }
+                if let Some(i) = review.selected.filter(|&i| i < s.report.findings.len()) {
+                    s.select(Some(i));
+                }
+                if let Some(panel) = review.panel.as_deref().map(Panel::from_token) {
+                    s.panel = panel;
+                }
+                s.notice = Some(match review.redacted {
+                    0 => "Opened a shared review.".to_string(),
+                    n => format!(
+                        "Opened a shared review. The sender hid {n} secret{} (shown as {}).",
+                        plural(n),
+                        engine::redact::MARK
+                    ),
+                });
+                s
+            }
+            Shared::Findings(findings) => {
+                let mut s = AppState::from_files(Vec::new(), theme);
+                s.report = Rc::new(Report {
+                    version: engine::REPORT_SCHEMA_VERSION,
+                    files: findings.files.clone(),
+                    findings: findings.findings.clone(),
+                    suppressed: Vec::new(),
+                    migrations: findings.migrations.clone(),
+                    plans: Vec::new(),
+                    diffs: Vec::new(),
+                    scores: findings.scores.clone(),
+                });
+                s.notice = Some(match findings.redacted {
+                    0 => "Opened shared findings. The sources were not included.".to_string(),
+                    n => format!(
+                        "Opened shared findings. The sources were not included, and the sender hid {n} secret{}.",
+                        plural(n)
+                    ),
+                });
+                s.frozen = Some(Rc::new(findings));
+                s
+            }
+        }
+    }
+
+    /// The inputs as they would leave the browser: secrets hidden when `redact` is on.
+    pub fn outgoing_project(&self, redact: bool) -> (Project, usize) {
+        let mut project = self.project();
+        let mut hidden = 0;
+        if redact {
+            for f in project.files.iter_mut() {
+                let (text, n) = engine::redact::redact(&f.text);
+                f.text = text;
+                hidden += n;
+            }
+        }
+        (project, hidden)
+    }
+
+    /// The report for an export: of the redacted inputs when anything was hidden, so no finding
+    /// quotes a secret.
+    pub fn outgoing_report(&self, redact: bool) -> (Rc<Report>, Project, usize) {
+        let (project, hidden) = self.outgoing_project(redact);
+        if hidden == 0 || self.frozen.is_some() {
+            return (self.report.clone(), project, hidden);
+        }
+        (Rc::new(analyze(&project, &self.options)), project, hidden)
+    }
+
+    /// The share link's fragment for the current review.
+    pub fn share_link(&self, settings: ShareSettings) -> ShareLink {
+        if let Some(frozen) = &self.frozen {
+            let shared = Shared::Findings((**frozen).clone());
+            return ShareLink { fragment: engine::share::encode(&shared), redacted: frozen.redacted };
+        }
+        if settings.findings_only {
+            let (report, _, redacted) = self.outgoing_report(settings.redact);
+            let shared = Shared::Findings(SharedFindings {
+                files: report.files.clone(),
+                findings: report.findings.clone(),
+                scores: report.scores.clone(),
+                migrations: report.migrations.clone(),
+                redacted,
+            });
+            return ShareLink { fragment: engine::share::encode(&shared), redacted };
+        }
+        let (project, redacted) = self.outgoing_project(settings.redact);
+        let review = SharedReview {
+            files: project
+                .files
+                .into_iter()
+                .zip(&self.files)
+                .map(|(f, tab)| SharedFile { name: tab.name.clone(), text: f.text, kind: tab.kind })
+                .collect(),
+            options: self.options.clone(),
+            active: self.files.iter().position(|f| f.id == self.active).unwrap_or(0),
+            redacted,
+            selected: self.selected,
+            panel: Some(self.panel.to_token()),
+        };
+        ShareLink { fragment: engine::share::encode(&Shared::Review(review)), redacted }
+    }
+
+    /// The pull-request comment: score, top findings with code and fix, and the link when it fits.
+    pub fn markdown(&self, settings: ShareSettings, base_url: &str) -> String {
+        let (report, project, _) = self.outgoing_report(settings.redact);
+        let link = self.share_link(settings);
+        let link = if link.too_long() && !settings.findings_only {
+            self.share_link(ShareSettings { findings_only: true, ..settings })
+        } else {
+            link
+        };
+        let url = (!link.too_long()).then(|| format!("{base_url}#{}", link.fragment));
+        engine::render::markdown::render(&report, &project, url.as_deref())
+    }
+
+    /// Selects a finding and moves the editor to it: its own tab, or the diff it came from.
+    fn select(&mut self, index: Option<usize>) {
+        self.selected = index;
+        self.panel = Panel::Findings;
+        let Some(f) = index.and_then(|i| self.report.findings.get(i)) else { return };
+        let nonce = self.focus.map_or(0, |f| f.nonce.wrapping_add(1));
+        if let Some(file) = self.file_for_path(&f.path) {
+            let file_id = file.id;
+            self.active = file_id;
+            self.focus = Some(Focus {
+                file_id,
+                line: f.line,
+                column: f.column,
+                end_line: f.end_line,
+                end_column: f.end_column,
+                nonce,
+            });
+        } else if let Some((diff, line)) = f.diff.as_ref().and_then(|d| Some((d.path.clone(), d.line?))) {
+            if let Some(file) = self.file_for_path(&diff) {
+                let file_id = file.id;
+                let width =
+                    file.text.lines().nth(line.saturating_sub(1) as usize).map_or(1, |l| l.chars().count() as u32 + 1);
+                self.active = file_id;
+                self.focus = Some(Focus { file_id, line, column: 1, end_line: line, end_column: width, nonce });
+            }
+        }
     }
 
     pub fn project(&self) -> Project {
@@ -166,9 +415,20 @@ impl AppState {
     }
 
     pub fn run_analysis(&mut self) {
+        if self.frozen.is_some() {
+            return;
+        }
         self.report = Rc::new(analyze(&self.project(), &self.options));
         self.analyzed_revision = self.revision;
         if self.selected.is_some_and(|i| i >= self.report.findings.len()) {
+            self.selected = None;
+        }
+    }
+
+    /// Leaves a findings-only report for a review of real inputs.
+    fn unfreeze(&mut self) {
+        if self.frozen.take().is_some() {
+            self.notice = None;
             self.selected = None;
         }
     }
@@ -186,6 +446,14 @@ impl AppState {
         self.next_id += 1;
         self.files.push(EditorFile { id, name, text, kind: None });
         id
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
@@ -211,6 +479,7 @@ impl Reducible for AppState {
                 s.run_analysis();
             }
             Action::AddFiles(files) => {
+                s.unfreeze();
                 let mut last = None;
                 for (name, text) in files {
                     last = Some(s.add_file(name, text));
@@ -222,6 +491,12 @@ impl Reducible for AppState {
                 }
             }
             Action::NewFile => {
+                if s.frozen.is_some() {
+                    // The frozen report's lone empty tab is the new file.
+                    s.unfreeze();
+                    s.run_analysis();
+                    return Rc::new(s);
+                }
                 let id = s.next_id;
                 s.next_id += 1;
                 s.files.push(EditorFile { id, name: String::new(), text: String::new(), kind: None });
@@ -262,25 +537,7 @@ impl Reducible for AppState {
                     s.run_analysis();
                 }
             }
-            Action::SelectFinding(index) => {
-                s.selected = index;
-                s.panel = Panel::Findings;
-                if let Some(f) = index.and_then(|i| s.report.findings.get(i)) {
-                    if let Some(file) = s.file_for_path(&f.path) {
-                        let file_id = file.id;
-                        s.active = file_id;
-                        let nonce = s.focus.map_or(0, |f| f.nonce.wrapping_add(1));
-                        s.focus = Some(Focus {
-                            file_id,
-                            line: f.line,
-                            column: f.column,
-                            end_line: f.end_line,
-                            end_column: f.end_column,
-                            nonce,
-                        });
-                    }
-                }
-            }
+            Action::SelectFinding(index) => s.select(index),
             Action::FocusLine(line) => {
                 let nonce = s.focus.map_or(0, |f| f.nonce.wrapping_add(1));
                 let width = s
@@ -297,6 +554,12 @@ impl Reducible for AppState {
                 s.options.hot_tables =
                     text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
                 s.revision += 1;
+            }
+            Action::SetChangedOnly(on) => {
+                s.options.changed_only = on;
+                s.selected = None;
+                s.revision += 1;
+                s.run_analysis();
             }
             Action::ShowPanel(panel) => s.panel = panel,
             Action::ToggleTheme => {
@@ -315,6 +578,22 @@ impl Reducible for AppState {
                 s = AppState::from_files(Vec::new(), theme);
             }
             Action::Notice(n) => s.notice = n,
+            Action::OpenShare => {
+                s.share = Some(ShareSettings::default());
+                s.exported = None;
+            }
+            Action::CloseShare => s.share = None,
+            Action::SetShare(settings) => {
+                s.share = Some(settings);
+                s.exported = None;
+            }
+            Action::Exported(e) => s.exported = Some(e),
+            Action::OpenShared(shared) => {
+                let previous_saved = s.previous_saved;
+                s = AppState::from_shared(*shared, s.theme);
+                s.previous_saved = previous_saved;
+            }
+            Action::Replace(state) => s = *state,
         }
         Rc::new(s)
     }
@@ -442,5 +721,168 @@ mod tests {
         assert_eq!(s.files.len(), 1);
         assert!(s.files[0].text.is_empty());
         assert!(s.report.findings.is_empty());
+    }
+
+    /// A review with a settings module holding secrets, a view with an N+1, and a diff.
+    fn review_with_secrets() -> AppState {
+        let s = AppState::sample();
+        let mut files = s.files.clone();
+        let next = files.iter().map(|f| f.id).max().unwrap_or(0) + 1;
+        files.push(EditorFile {
+            id: next,
+            name: "shop/settings/production.py".into(),
+            text: "SECRET_KEY = 'django-insecure-q8v!s3cr3t-value-that-must-not-leak-0123456789'\nDATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'PASSWORD': 'hunter2-db-pass'}}\nBROKER_URL = 'redis://admin:topsecret@cache:6379/0'\n".into(),
+            kind: None,
+        });
+        AppState::from_files(files, Theme::Light)
+    }
+
+    fn decode(link: &ShareLink) -> Shared {
+        engine::share::decode(&link.fragment).expect("own link decodes")
+    }
+
+    #[test]
+    fn a_share_link_reproduces_inputs_options_view_and_report() {
+        let mut s = review_with_secrets();
+        s = reduce(s, Action::SetPostgres(12));
+        s = reduce(s, Action::Analyze);
+        s = reduce(s, Action::SelectFinding(Some(1)));
+        let link = s.share_link(ShareSettings { redact: false, findings_only: false });
+        assert!(!link.too_long());
+        let opened = AppState::from_shared(decode(&link), Theme::Dark);
+        assert_eq!(
+            opened.files.iter().map(|f| (&f.name, &f.text)).collect::<Vec<_>>(),
+            s.files.iter().map(|f| (&f.name, &f.text)).collect::<Vec<_>>()
+        );
+        assert_eq!(opened.options, s.options);
+        assert_eq!(opened.report.findings, s.report.findings);
+        assert_eq!(opened.report.scores, s.report.scores);
+        assert_eq!(opened.report.migrations, s.report.migrations);
+        assert_eq!(opened.selected, Some(1));
+        assert_eq!(opened.active_file().map(|f| &f.name), s.active_file().map(|f| &f.name));
+        assert_eq!(opened.focus.map(|f| (f.line, f.column)), s.focus.map(|f| (f.line, f.column)));
+        assert_eq!(opened.notice.as_deref(), Some("Opened a shared review."));
+    }
+
+    #[test]
+    fn secrets_are_hidden_by_default_and_the_report_survives_it() {
+        let s = review_with_secrets();
+        let link = s.share_link(ShareSettings::default());
+        assert_eq!(link.redacted, 3, "secret key, database password, broker credentials");
+        let Shared::Review(review) = decode(&link) else { panic!("a whole review") };
+        let all: String = review.files.iter().map(|f| f.text.as_str()).collect();
+        for secret in ["q8v!s3cr3t", "hunter2-db-pass", "topsecret"] {
+            assert!(!all.contains(secret), "{secret} leaked");
+            assert!(!link.fragment.contains(secret));
+        }
+        assert_eq!(review.redacted, 3);
+        let opened = AppState::from_shared(Shared::Review(review), Theme::Light);
+        assert_eq!(opened.report.findings, s.report.findings, "hiding secrets changes no finding");
+        assert!(opened.notice.as_deref().is_some_and(|n| n.contains("hid 3 secrets")), "{:?}", opened.notice);
+        let md = s.markdown(ShareSettings::default(), "https://djreview.test/");
+        assert!(
+            !md.contains("hunter2-db-pass") && md.contains("[Open the full report](https://djreview.test/#s1."),
+            "{md}"
+        );
+        let (report, _, hidden) = s.outgoing_report(true);
+        assert_eq!(hidden, 3);
+        assert!(!engine::render::json(&report).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_long_review_warns_and_findings_only_opens_frozen() {
+        let mut s = AppState::sample();
+        // Incompressible text: the link grows past what chat tools keep.
+        let mut x: u32 = 0x9e37_79b9;
+        let noise: String = (0..30_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                char::from(b'a' + (x % 26) as u8)
+            })
+            .collect();
+        s = reduce(s, Action::AddFiles(vec![("notes.txt".into(), format!("# {noise}\n"))]));
+        let whole = s.share_link(ShareSettings::default());
+        assert!(whole.too_long(), "{} bytes", whole.fragment.len());
+        let only = s.share_link(ShareSettings { redact: true, findings_only: true });
+        assert!(!only.too_long() && only.fragment.starts_with(engine::share::FINDINGS_PREFIX));
+        let opened = AppState::from_shared(decode(&only), Theme::Light);
+        assert!(opened.frozen.is_some());
+        assert_eq!(opened.report.findings, s.report.findings);
+        assert_eq!(opened.report.scores, s.report.scores);
+        // Still frozen after an analysis tick; re-sharing passes the same findings on.
+        let opened = reduce(opened, Action::Analyze);
+        assert_eq!(opened.report.findings, s.report.findings);
+        assert_eq!(decode(&opened.share_link(ShareSettings::default())), decode(&only));
+        // Opening files leaves the frozen report for a live one.
+        let live = reduce(opened, Action::AddFiles(vec![("a.py".into(), "x = 1\n".into())]));
+        assert!(live.frozen.is_none() && live.report.findings.is_empty());
+    }
+
+    fn diff_review() -> AppState {
+        let fixture = include_str!("../crates/engine/tests/fixtures/QRY101_in_a_diff.diff");
+        let mut files = Vec::new();
+        for (i, part) in fixture.split("# === ").filter(|p| !p.is_empty()).enumerate() {
+            let (name, text) = part.split_once('\n').expect("name line");
+            files.push(EditorFile { id: i as u32 + 1, name: name.trim().into(), text: text.into(), kind: None });
+        }
+        AppState::from_files(files, Theme::Light)
+    }
+
+    #[test]
+    fn findings_in_a_diff_select_the_diff_line_and_can_be_limited_to_changed_lines() {
+        let s = diff_review();
+        assert_eq!(s.report.diffs.len(), 1);
+        let diff_tab = s.files.iter().find(|f| f.name == "change.diff").expect("diff tab").id;
+        let (i, f) = s
+            .report
+            .findings
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.path == "shop/views.py" && f.diff.as_ref().is_some_and(|d| d.changed))
+            .expect("a finding on a changed line");
+        let diff_line = f.diff.as_ref().and_then(|d| d.line).expect("diff line");
+        let selected = reduce(s.clone(), Action::SelectFinding(Some(i)));
+        assert_eq!(selected.active, diff_tab);
+        let focus = selected.focus.expect("focus");
+        assert_eq!((focus.file_id, focus.line, focus.column), (diff_tab, diff_line, 1));
+        let text = &selected.active_file().expect("tab").text;
+        assert!(text.lines().nth(diff_line as usize - 1).expect("line").starts_with('+'));
+
+        let unchanged = s.report.findings.iter().filter(|f| f.diff.as_ref().is_some_and(|d| !d.changed)).count();
+        assert!(unchanged > 0, "the fixture has findings on unchanged lines");
+        let only = reduce(s.clone(), Action::SetChangedOnly(true));
+        assert!(only.options.changed_only && !only.is_stale());
+        assert!(only.report.findings.iter().all(|f| f.diff.as_ref().map_or(true, |d| d.changed)));
+        assert_eq!(only.report.findings.len(), s.report.findings.len() - unchanged);
+        let back = reduce(only, Action::SetChangedOnly(false));
+        assert_eq!(back.report.findings, s.report.findings);
+    }
+
+    #[test]
+    fn panels_round_trip_through_links_and_unknown_pages_fall_back() {
+        for panel in [
+            Panel::Findings,
+            Panel::Playbook(None),
+            Panel::Playbook(Some("n-plus-one".into())),
+            Panel::Playbook(Some("rule:QRY101".into())),
+        ] {
+            assert_eq!(Panel::from_token(&panel.to_token()), panel);
+        }
+        assert_eq!(Panel::from_token("playbook:rule:XYZ999"), Panel::Findings);
+        assert_eq!(Panel::from_token("playbook:<img src=x>"), Panel::Findings);
+        assert_eq!(Panel::from_token(""), Panel::Findings);
+    }
+
+    #[test]
+    fn the_share_dialog_opens_with_secrets_hidden() {
+        let s = reduce(AppState::sample(), Action::OpenShare);
+        assert_eq!(s.share, Some(ShareSettings { redact: true, findings_only: false }));
+        let s = reduce(s, Action::Exported(Export::Json));
+        assert_eq!(s.exported, Some(Export::Json));
+        let s = reduce(s, Action::SetShare(ShareSettings { redact: false, findings_only: false }));
+        assert_eq!(s.exported, None);
+        assert_eq!(reduce(s, Action::CloseShare).share, None);
     }
 }

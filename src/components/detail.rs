@@ -15,6 +15,7 @@ pub fn finding_detail(p: &Props) -> Html {
     let f = &p.finding;
     let meta = engine::registry::find_rule(&f.code);
     let slug = f.playbook.clone();
+    let rule_page = format!("rule:{}", f.code);
     let title = engine::playbook::section(&slug).map(|s| s.title).unwrap_or("Playbook");
     html! {
         <div class="detail" data-testid="finding-detail">
@@ -39,6 +40,10 @@ pub fn finding_detail(p: &Props) -> Html {
             <p>
                 <button class="link" data-testid="playbook-link" onclick={p.on_playbook.reform(move |_| slug.clone())}>
                     { format!("Playbook: {title} →") }
+                </button>
+                {" · "}
+                <button class="link" data-testid="rule-page-link" onclick={p.on_playbook.reform(move |_| rule_page.clone())}>
+                    { format!("Rule page {}", f.code) }
                 </button>
             </p>
             if let Some(meta) = meta {

@@ -12,16 +12,30 @@ pub struct Props {
     pub stale: bool,
     pub on_select: Callback<Option<usize>>,
     pub on_playbook: Callback<String>,
+    /// Whether only findings on changed lines are shown (meaningful with a diff in the input).
+    pub changed_only: bool,
+    pub on_changed_only: Callback<bool>,
 }
 
 /// Findings grouped by severity, most severe first; the selected one expands to its fix and docs.
 #[function_component(FindingsList)]
 pub fn findings_list(p: &Props) -> Html {
     let r = &p.report;
+    let changed_toggle = (!r.diffs.is_empty()).then(|| {
+        let next = !p.changed_only;
+        html! {
+            <label class="check changed-only">
+                <input type="checkbox" data-testid="changed-only" checked={p.changed_only}
+                    onchange={p.on_changed_only.reform(move |_: Event| next)} />
+                {" Changed lines only"}
+            </label>
+        }
+    });
     if r.findings.is_empty() {
         let analysed = r.files.iter().filter(|f| f.lines > 0).count();
         return html! {
             <div class="empty" data-testid="no-findings">
+                { changed_toggle.clone().unwrap_or_default() }
                 if analysed == 0 { <p>{"Paste code, drop files or a folder, or open the sample to start."}</p> }
                 else { <p>{ format!("No findings in {analysed} file{}.", if analysed == 1 { "" } else { "s" }) }</p> }
                 if !r.suppressed.is_empty() { <p class="muted">{ format!("{} suppressed in the code.", r.suppressed.len()) }</p> }
@@ -30,6 +44,7 @@ pub fn findings_list(p: &Props) -> Html {
     }
     html! {
         <div class={classes!("findings", p.stale.then_some("stale"))} data-testid="findings">
+            { changed_toggle.unwrap_or_default() }
             { for Severity::ALL.iter().rev().map(|sev| {
                 let items: Vec<(usize, &Finding)> = r.findings.iter().enumerate().filter(|(_, f)| f.severity == *sev).collect();
                 if items.is_empty() { return html! {}; }
@@ -42,10 +57,14 @@ pub fn findings_list(p: &Props) -> Html {
                                 let toggle = p.on_select.reform(move |_: MouseEvent| if selected { None } else { Some(i) });
                                 html! {
                                     <li data-testid="finding" data-code={f.code.clone()} data-line={f.line.to_string()} data-path={f.path.clone()}
+                                        data-changed={f.diff.as_ref().map(|d| d.changed.to_string())}
                                         class={classes!("finding", format!("sev-{}", f.severity.as_str()), selected.then_some("selected"))}>
                                         <button class="head" onclick={toggle} aria-expanded={selected.to_string()}>
                                             <span class="code">{ &f.code }</span>
                                             <span class="loc">{ format!("{}:{}", short_path(&f.path), f.line) }</span>
+                                            if let Some(d) = &f.diff {
+                                                if d.changed { <span class="pill changed" data-testid="changed-badge" title={format!("On a line this change adds ({})", d.path)}>{"changed"}</span> }
+                                            }
                                             <span class="msg">{ inline_code(&f.message) }</span>
                                         </button>
                                         if selected { <FindingDetail finding={f.clone()} on_playbook={p.on_playbook.clone()} /> }
@@ -56,6 +75,16 @@ pub fn findings_list(p: &Props) -> Html {
                     </section>
                 }
             }) }
+            <section class="read-next">
+                <h3>{"Playbook for this review"}</h3>
+                <ul>
+                    { for engine::playbook::sections_for(r).into_iter().map(|sec| {
+                        let slug = sec.slug.to_string();
+                        html! { <li><button class="link" data-testid="touched-section" data-slug={sec.slug}
+                            onclick={p.on_playbook.reform(move |_| slug.clone())}>{ sec.title }</button></li> }
+                    }) }
+                </ul>
+            </section>
             if !r.suppressed.is_empty() {
                 <p class="muted" data-testid="suppressed">{ format!("{} finding{} suppressed with `djreview: ignore`.", r.suppressed.len(), if r.suppressed.len() == 1 { "" } else { "s" }) }</p>
             }

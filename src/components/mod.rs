@@ -2,12 +2,14 @@
 //! severities, word messages or compute scores.
 
 pub mod detail;
+pub mod diffview;
 pub mod editor;
 pub mod findings;
 pub mod migration;
 pub mod plan;
 pub mod playbook;
 pub mod scorecard;
+pub mod share;
 pub mod tabs;
 pub mod toolbar;
 

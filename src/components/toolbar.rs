@@ -10,6 +10,7 @@ pub struct Props {
     pub on_new_review: Callback<()>,
     pub on_files: Callback<(HtmlInputElement, bool)>,
     pub on_playbook: Callback<()>,
+    pub on_share: Callback<()>,
     pub on_theme: Callback<()>,
 }
 
@@ -48,6 +49,7 @@ pub fn toolbar(p: &Props) -> Html {
                 <button data-testid="open-files" onclick={pick(files_ref.clone())}>{"Open files"}</button>
                 <button data-testid="open-folder" onclick={pick(folder_ref.clone())}>{"Open folder"}</button>
                 <button data-testid="playbook" onclick={cb(&p.on_playbook)}>{"Playbook"}</button>
+                <button data-testid="share" class="primary" onclick={cb(&p.on_share)} title="Share link, Markdown for the pull request, JSON, SARIF, print">{"Share"}</button>
                 <button data-testid="theme" class="icon" onclick={cb(&p.on_theme)}
                     title={if p.theme == Theme::Dark { "Switch to the light theme" } else { "Switch to the dark theme" }}>
                     { if p.theme == Theme::Dark { "☀" } else { "☾" } }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::options::Options;
 use crate::project::FileKind;
-use crate::report::{FileInfo, Finding, Scores};
+use crate::report::{FileInfo, Finding, MigrationReport, Scores};
 
 /// Fragment prefixes: the whole review, or only its findings.
 pub const FULL_PREFIX: &str = "s1.";
@@ -41,6 +41,12 @@ pub struct SharedReview {
     /// How many secrets were hidden before sharing.
     #[serde(default)]
     pub redacted: usize,
+    /// The finding that was open (index into the report the inputs produce).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected: Option<usize>,
+    /// The side panel that was shown: `findings`, `playbook` or `playbook:<slug>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<String>,
 }
 
 /// Only the results: for reviews too large for a link, or sources that must not leave.
@@ -49,6 +55,12 @@ pub struct SharedFindings {
     pub files: Vec<FileInfo>,
     pub findings: Vec<Finding>,
     pub scores: Scores,
+    /// Migration risk scores travel with the findings (they hold SQL and recipes, not the sources).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub migrations: Vec<MigrationReport>,
+    /// How many secrets were hidden before sharing.
+    #[serde(default)]
+    pub redacted: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -181,6 +193,8 @@ mod tests {
             options: Options { postgres: 14, ..Options::default() },
             active: 1,
             redacted: 0,
+            selected: Some(0),
+            panel: Some("playbook:n-plus-one".into()),
         }
     }
 

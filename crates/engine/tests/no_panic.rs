@@ -374,6 +374,8 @@ proptest! {
             options: Options { postgres, ..Options::default() },
             active: names.len().saturating_sub(1),
             redacted: 0,
+            selected: names.first().map(|n| n.len()),
+            panel: names.last().cloned(),
         };
         let link = encode(&Shared::Review(review.clone()));
         prop_assert!(link.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'));

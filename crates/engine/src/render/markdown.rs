@@ -49,6 +49,27 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
         out.push('\n');
     }
 
+    if !report.migrations.is_empty() {
+        out.push_str("| Migration | Risk | Verdict | Riskiest operation |\n|---|---|---|---|\n");
+        for m in &report.migrations {
+            let riskiest = m.operations.iter().max_by_key(|o| o.score).map(|o| {
+                let target =
+                    [o.model.as_deref(), o.field.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(".");
+                escape_cell(&format!("{} {target} ({} lock, {})", o.op, o.lock, o.rewrite))
+            });
+            let _ = writeln!(
+                out,
+                "| `{}.{}` | {}/100 | {} | {} |",
+                m.app,
+                m.name,
+                m.score,
+                m.verdict,
+                riskiest.unwrap_or_default()
+            );
+        }
+        out.push('\n');
+    }
+
     let sources = Sources::new(project);
     let mut ordered: Vec<&Finding> = report.findings.iter().collect();
     ordered.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.confidence.cmp(&a.confidence)));
@@ -97,6 +118,11 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
     out
 }
 
+/// A table cell: no pipes or line breaks, and no HTML.
+fn escape_cell(s: &str) -> String {
+    escape_inline(&s.replace('|', "\\|").replace('\n', " "))
+}
+
 fn severity_badge(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "🟥 critical",
@@ -123,4 +149,33 @@ fn escape_inline(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{analyze, Options, SourceFile};
+
+    fn project(path: &str, text: &str) -> Project {
+        Project::new(vec![SourceFile { path: path.into(), text: text.into(), kind: None }])
+    }
+
+    #[test]
+    fn the_comment_lists_each_migration_with_its_risk_and_the_link() {
+        let p = project(
+            "shop/migrations/0002_order_note.py",
+            "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"shop\", \"0001_initial\")]\n    operations = [migrations.AddIndex(\"order\", models.Index(fields=[\"created\"], name=\"order_created\"))]\n",
+        );
+        let report = analyze(&p, &Options::default());
+        let md = render(&report, &p, Some("https://example.test/#s1.abc"));
+        assert!(md.contains("| Migration | Risk | Verdict | Riskiest operation |"), "{md}");
+        let m = &report.migrations[0];
+        assert!(md.contains(&format!("| `shop.0002_order_note` | {}/100 | {} | AddIndex", m.score, m.verdict)), "{md}");
+        assert!(md.trim_end().ends_with("[Open the full report](https://example.test/#s1.abc)"), "{md}");
+    }
+
+    #[test]
+    fn table_cells_cannot_break_the_table_or_carry_html() {
+        assert_eq!(escape_cell("a | b\n<script>"), "a \\| b &lt;script&gt;");
+    }
 }
