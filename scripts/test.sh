@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: engine and CLI (unit, fixture snapshots, property tests), the web app's state
-# machine, the engine's wasm32 build, the release bundle with its size budget, and the browser
-# end-to-end tests in headless Chromium. Installs whatever is missing first.
+# machine, the CLI's SARIF against the SARIF 2.1.0 schema, the engine's wasm32 build, the release
+# bundle with its size budget, and the browser end-to-end tests in headless Chromium. Installs
+# whatever is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --browser
@@ -20,6 +21,10 @@ cargo fmt --all --check
 
 step "engine, CLI and web-app tests (native)"
 cargo test --quiet
+
+step "the CLI's SARIF against the SARIF 2.1.0 schema"
+cargo build -p djreview-cli --quiet
+node tests/sarif/validate.mjs target/debug/djreview
 
 step "the engine builds for wasm32-unknown-unknown"
 cargo check -p djreview-engine --target wasm32-unknown-unknown --quiet

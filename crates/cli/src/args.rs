@@ -17,6 +17,8 @@ Options for `check`:
   --profile production|development   what the settings are for (default: production)
   --hot-table NAME                   a large or busy table (repeatable)
   --disable CODE|NAME                switch a rule off (repeatable)
+  --changed-only                     with a unified diff among the inputs, keep only findings on
+                                     lines it adds (findings elsewhere, in any file, are dropped)
   --color auto|always|never          colour in text output (default: auto; NO_COLOR is honoured)
 
 Exit status: 0 no finding at or above the fail level, 1 at least one, 2 usage or IO error.
@@ -94,6 +96,13 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         };
         if matches!(flag, "--help") {
             return Ok(Command::Help);
+        }
+        if flag == "--changed-only" {
+            if inline.is_some() {
+                return Err("`--changed-only` takes no value".into());
+            }
+            check.options.changed_only = true;
+            continue;
         }
         let mut value =
             || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("`{flag}` needs a value"));
@@ -177,6 +186,20 @@ mod tests {
         assert_eq!(c.paths, ["a", "b"]);
         let Ok(Command::Check(c)) = parse(&args("check --format=sarif --fail-on=never x")) else { panic!() };
         assert_eq!((c.format, c.fail_on), (Format::Sarif, None));
+        assert!(!c.options.changed_only);
+    }
+
+    #[test]
+    fn changed_only_is_a_switch() {
+        let Ok(Command::Check(c)) = parse(&args("check --changed-only change.diff .")) else { panic!() };
+        assert!(c.options.changed_only);
+        assert_eq!(c.paths, ["change.diff", "."]);
+        // It takes no value: the next word is still a path.
+        let Ok(Command::Check(c)) = parse(&args("check x --changed-only")) else { panic!() };
+        assert!(c.options.changed_only);
+        assert_eq!(c.paths, ["x"]);
+        assert!(parse(&args("check --changed-only=yes x")).is_err());
+        assert!(USAGE.contains("--changed-only"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `djreview`: the engine on the command line, for CI and pre-commit.
 //!
 //! ```text
-//! djreview check [--format text|json|markdown|sarif] [--postgres N] [--fail-on LEVEL] PATH...
+//! djreview check [--format text|json|markdown|sarif] [--postgres N] [--fail-on LEVEL] [--changed-only] PATH...
 //! ```
 //! Exit status: 0 when no finding is at or above the fail level (default `high`), 1 when one is,
 //! 2 on a usage or IO error.

@@ -278,3 +278,144 @@ fn json_plans_follow_the_contract() {
     let findings = v["findings"].as_array().expect("findings");
     assert!(findings.iter().any(|f| f["category"] == "explain"));
 }
+
+/// Writes an engine fixture (sections start with `# === path`) as files under `dir`; returns their paths.
+fn expand_engine_fixture(name: &str, dir: &Path) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures").join(name);
+    let text = std::fs::read_to_string(src).expect("engine fixture");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        match (line.strip_prefix("# === "), files.last_mut()) {
+            (Some(path), _) => files.push((path.trim().to_string(), String::new())),
+            (None, Some((_, body))) => body.push_str(line),
+            (None, None) => panic!("{name} does not start with a `# === path` line"),
+        }
+    }
+    files
+        .into_iter()
+        .map(|(rel, body)| {
+            let path = dir.join(&rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, body).expect("write");
+            path.to_string_lossy().into_owned()
+        })
+        .collect()
+}
+
+/// `(code, path, line, changed)` of each finding of a JSON report.
+fn placed_findings(o: &Output) -> Vec<(String, String, u64, Option<bool>)> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(o)).expect("valid JSON");
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().expect("path");
+            let short = path.rsplit_once("/shop/").map_or(path.to_string(), |(_, p)| format!("shop/{p}"));
+            (
+                f["code"].as_str().expect("code").to_string(),
+                short,
+                f["line"].as_u64().expect("line"),
+                f["diff"]["changed"].as_bool(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn changed_only_keeps_findings_on_lines_the_diff_adds() {
+    let dir = scratch("changed-only");
+    let files = expand_engine_fixture("QRY101_in_a_diff.diff", &dir);
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let all = placed_findings(&djreview(&args));
+    let qry = |fs: &[(String, String, u64, Option<bool>)]| {
+        fs.iter().filter(|f| f.0 == "QRY101").map(|f| (f.1.clone(), f.2, f.3)).collect::<Vec<_>>()
+    };
+    // Without the flag: the N+1 on an unchanged line of views.py is reported too, marked unchanged.
+    assert_eq!(
+        qry(&all),
+        [
+            ("shop/views.py".to_string(), 13, Some(false)),
+            ("shop/views.py".to_string(), 15, Some(true)),
+            ("shop/views.py".to_string(), 24, Some(true)),
+        ],
+        "{all:?}"
+    );
+    args.insert(1, "--changed-only");
+    let o = djreview(&args);
+    assert_eq!(o.status.code(), Some(1), "the changed lines still hold high findings");
+    let changed = placed_findings(&o);
+    assert_eq!(
+        qry(&changed),
+        [("shop/views.py".to_string(), 15, Some(true)), ("shop/views.py".to_string(), 24, Some(true))],
+        "{changed:?}"
+    );
+    // The new migration's findings are all on added lines and stay; nothing else is left.
+    assert!(changed.iter().any(|f| f.0 == "MIG101"), "{changed:?}");
+    assert!(changed.iter().all(|f| f.3 == Some(true)), "{changed:?}");
+    assert_eq!(changed.len(), all.len() - 1, "only the unchanged finding goes: {all:?} vs {changed:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn changed_only_with_the_whole_project_and_a_pr_diff() {
+    // As in CI: the checked-out project plus `git diff origin/main...HEAD` saved outside it.
+    let dir = scratch("changed-only-project");
+    let project = dir.join("project");
+    std::fs::create_dir_all(project.join("shop")).expect("mkdir");
+    std::fs::write(
+        project.join("shop/models.py"),
+        "from django.db import models\n\n\nclass Customer(models.Model):\n    name = models.CharField(max_length=100)\n\n\nclass Order(models.Model):\n    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)\n    total = models.IntegerField()\n",
+    )
+    .expect("write");
+    std::fs::write(
+        project.join("shop/views.py"),
+        "from shop.models import Order\n\n\ndef old_report():\n    return [o.customer.name for o in Order.objects.all()]\n\n\ndef totals():\n    return [(o.total, o.customer.name) for o in Order.objects.all()]\n",
+    )
+    .expect("write");
+    let diff = dir.join("change.diff");
+    std::fs::write(
+        &diff,
+        "diff --git a/shop/views.py b/shop/views.py\nindex 137e614..8106a0d 100644\n--- a/shop/views.py\n+++ b/shop/views.py\n@@ -6,4 +6,4 @@ def old_report():\n \n \n def totals():\n-    return [o.total for o in Order.objects.all()]\n+    return [(o.total, o.customer.name) for o in Order.objects.all()]\n",
+    )
+    .expect("write");
+    let (diff, project) = (diff.to_str().expect("utf8"), project.to_str().expect("utf8"));
+    let all = placed_findings(&djreview(&["check", "--format", "json", diff, project]));
+    assert_eq!(
+        all,
+        [
+            ("QRY101".to_string(), "shop/views.py".to_string(), 5, Some(false)),
+            ("QRY101".to_string(), "shop/views.py".to_string(), 9, Some(true)),
+        ]
+    );
+    let o = djreview(&["check", "--format", "json", "--changed-only", diff, project]);
+    assert_eq!(placed_findings(&o), [("QRY101".to_string(), "shop/views.py".to_string(), 9, Some(true))]);
+    assert_eq!(o.status.code(), Some(1));
+    // The text output says where the change wrote the line.
+    let o = djreview(&["check", "--color", "never", "--changed-only", diff, project]);
+    let out = stdout(&o);
+    assert!(out.contains("shop/views.py:9:") && out.contains("changed line") && !out.contains("views.py:5:"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn changed_only_without_a_diff_changes_nothing() {
+    let plain = djreview(&["check", "--format", "json", &fixture("blog")]);
+    let flagged = djreview(&["check", "--format", "json", "--changed-only", &fixture("blog")]);
+    assert_eq!(placed_findings(&plain), placed_findings(&flagged));
+    assert_eq!(flagged.status.code(), Some(1));
+}
+
+#[test]
+fn help_lists_every_check_option() {
+    let o = djreview(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for flag in
+        ["--format", "--fail-on", "--postgres", "--profile", "--hot-table", "--disable", "--changed-only", "--color"]
+    {
+        assert!(out.contains(flag), "--help does not mention {flag}:\n{out}");
+    }
+    assert_eq!(djreview(&["check", "--changed-only=yes", "."]).status.code(), Some(2));
+}
