@@ -354,10 +354,7 @@ fn take_link() -> Option<Action> {
     let fragment = outbound::fragment()?;
     outbound::clear_fragment();
     Some(match engine::share::decode(&fragment) {
-        Ok(shared) => {
-            storage::set_aside_for_link();
-            Action::OpenShared(Box::new(shared))
-        }
+        Ok(shared) => Action::OpenShared { shared: Box::new(shared), set_aside: storage::set_aside_for_link() },
         Err(e) => Action::Notice(Some(format!("This share link could not be opened: {}.", e.0))),
     })
 }

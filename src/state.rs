@@ -178,8 +178,12 @@ pub enum Action {
     CloseShare,
     SetShare(ShareSettings),
     Exported(Export),
-    /// A share link was opened in this tab (the fragment changed).
-    OpenShared(Box<Shared>),
+    /// A share link was opened in this tab (the fragment changed); `set_aside` tells whether the
+    /// reviewer's own work was kept aside and can be restored.
+    OpenShared {
+        shared: Box<Shared>,
+        set_aside: bool,
+    },
     /// Put a whole state in place (the work set aside when a link was opened).
     Replace(Box<AppState>),
 }
@@ -588,10 +592,9 @@ impl Reducible for AppState {
                 s.exported = None;
             }
             Action::Exported(e) => s.exported = Some(e),
-            Action::OpenShared(shared) => {
-                let previous_saved = s.previous_saved;
+            Action::OpenShared { shared, set_aside } => {
                 s = AppState::from_shared(*shared, s.theme);
-                s.previous_saved = previous_saved;
+                s.previous_saved = set_aside;
             }
             Action::Replace(state) => s = *state,
         }

@@ -40,9 +40,11 @@ pub fn load_previous() -> Option<AppState> {
 /// Before a share link replaces what is on screen, keeps the autosaved work aside so it can be
 /// brought back. Returns whether there was work to keep.
 pub fn set_aside_for_link() -> bool {
-    match LocalStorage::get::<serde_json::Value>(KEY) {
-        Ok(current) => LocalStorage::set(PREVIOUS_KEY, current).is_ok(),
-        Err(_) => false,
+    // Copied as stored text: no need to understand it to keep it.
+    let storage = LocalStorage::raw();
+    match storage.get_item(KEY) {
+        Ok(Some(current)) => storage.set_item(PREVIOUS_KEY, &current).is_ok(),
+        _ => false,
     }
 }
 

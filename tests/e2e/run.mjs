@@ -4,6 +4,7 @@
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { inflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,8 @@ const browser = await chromium.launch({
 
 const results = [];
 async function test(name, fn) {
+  // E2E_ONLY=regex runs a subset while developing; the test command runs them all.
+  if (process.env.E2E_ONLY && !new RegExp(process.env.E2E_ONLY).test(name)) return;
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const problems = [];
@@ -56,6 +59,13 @@ async function paste(page, text) {
     el.value = value;
     el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
   }, text);
+}
+
+/** Names the active tab and waits until the tab shows the name. */
+async function rename(page, name) {
+  await page.locator('[data-testid=file-name]').fill(name);
+  await page.locator('[data-testid=file-name]').press('Enter');
+  await page.locator('[data-testid=file-tab][aria-selected=true]', { hasText: name.split('/').pop() }).waitFor();
 }
 
 async function open(page) {
@@ -91,8 +101,7 @@ await test('pasting models.py and views.py reports the N+1 at its line and shows
   await open(page);
   await page.locator('[data-testid=new-review]').click();
   await paste(page, await fixture('models.py'));
-  await page.locator('[data-testid=file-name]').fill('shop/models.py');
-  await page.locator('[data-testid=file-name]').press('Enter');
+  await rename(page, 'shop/models.py');
   await page.locator('[data-testid=new-file]').click();
   await paste(page, await fixture('views.py'));
   const finding = page.locator('[data-testid=finding][data-code=QRY101]');
@@ -116,12 +125,10 @@ await test('a migration shows its risk score, locks, SQL and a safe recipe', asy
   await open(page);
   await page.locator('[data-testid=new-review]').click();
   await paste(page, await fixture('0001_initial.py'));
-  await page.locator('[data-testid=file-name]').fill('shop/migrations/0001_initial.py');
-  await page.locator('[data-testid=file-name]').press('Enter');
+  await rename(page, 'shop/migrations/0001_initial.py');
   await page.locator('[data-testid=new-file]').click();
   await paste(page, await fixture('0002_order_code.py'));
-  await page.locator('[data-testid=file-name]').fill('shop/migrations/0002_order_code.py');
-  await page.locator('[data-testid=file-name]').press('Enter');
+  await rename(page, 'shop/migrations/0002_order_code.py');
   const view = page.locator('[data-testid=migration-view]');
   await view.waitFor();
   assert.equal(await page.locator('[data-testid=migration-verdict]').textContent(), 'dangerous');
@@ -264,13 +271,246 @@ await test('the dark theme and the playbook render', async (page) => {
 await test('hostile input renders as text', async (page) => {
   await open(page);
   await page.locator('[data-testid=new-review]').click();
-  await page.locator('[data-testid=file-name]').fill('<img src=x onerror=alert(1)>.py');
-  await page.locator('[data-testid=file-name]').press('Enter');
+  await rename(page, '<img src=x onerror=alert(1)>.py');
   await paste(page, '<script>window.__pwned = 1</script>\n{{ x|safe }} <b>bold</b>\n');
   await page.waitForTimeout(400);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.equal(await page.locator('img[src=x]').count(), 0);
   assert.equal(await page.locator('.backdrop b').count(), 0);
+});
+
+// ---- The report passed around: share links, exports, diff input. ----
+
+const SETTINGS = "SECRET_KEY = 'django-insecure-e2e-s3cret-0123456789abcdefghijklmnopqrstuvwxyz'\n" +
+  "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'PASSWORD': 'e2e-db-password'}}\n";
+
+/** Adds a named tab with the given text. */
+async function addFile(page, name, text) {
+  await page.locator('[data-testid=new-file]').click();
+  await paste(page, text);
+  await rename(page, name);
+}
+
+/** What a reviewer sees: every finding, the scores and the tabs. */
+async function reportSignature(page) {
+  await page.locator('[data-testid=score]').waitFor();
+  return page.evaluate(() => ({
+    findings: [...document.querySelectorAll('[data-testid=finding]')].map((e) => `${e.dataset.code} ${e.dataset.path}:${e.dataset.line}`),
+    score: document.querySelector('[data-testid=score]').innerText,
+    categories: [...document.querySelectorAll('[data-category]')].map((e) => `${e.dataset.category}=${e.dataset.score}`),
+    tabs: [...document.querySelectorAll('[data-testid=file-tab]')].map((e) => e.innerText.replace(/\s+/g, ' ').trim()),
+  }));
+}
+
+/** The JSON inside a share link (raw deflate, base64url), the way the app wrote it. */
+function linkContent(url) {
+  const fragment = new URL(url).hash.slice(1);
+  const payload = fragment.slice(3).replace(/-/g, '+').replace(/_/g, '/');
+  return inflateRawSync(Buffer.from(payload, 'base64')).toString('utf8');
+}
+
+async function shareLink(page) {
+  await page.locator('[data-testid=share]').click();
+  await page.locator('[data-testid=share-dialog]').waitFor();
+  return page.locator('[data-testid=share-link]').inputValue();
+}
+
+await test('share, then open the link in a fresh page: the same inputs, view and report', async (page) => {
+  await open(page);
+  await addFile(page, 'shop/settings.py', SETTINGS);
+  await page.locator('[data-testid=finding][data-code=QRY101]').first().locator('button.head').click();
+  await page.locator('[data-testid=finding-detail]').waitFor();
+  const before = await reportSignature(page);
+  const expanded = await page.locator('[data-testid=finding].selected').getAttribute('data-code');
+  const link = await shareLink(page);
+  assert.ok(link.startsWith(origin + '/#s1.'), link);
+  assert.equal(await page.locator('[data-testid=redacted-count]').innerText(), '2 secrets hidden.');
+
+  const fresh = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const other = await fresh.newPage();
+    const errors = [];
+    other.on('pageerror', (e) => errors.push(e.message));
+    await other.goto(link);
+    await other.locator('[data-testid=finding]').first().waitFor();
+    assert.deepEqual(await reportSignature(other), before);
+    assert.equal(await other.locator('[data-testid=finding].selected').getAttribute('data-code'), expanded);
+    assert.match(await other.locator('[data-testid=notice]').innerText(), /hid 2 secrets/);
+    assert.equal(new URL(other.url()).hash, '', 'the fragment is cleared so a reload restores the autosave');
+    // The receiver's copy is autosaved: a reload keeps it.
+    await other.waitForTimeout(900);
+    await other.reload();
+    await other.locator('[data-testid=finding]').first().waitFor();
+    assert.deepEqual((await reportSignature(other)).findings, before.findings);
+    assert.deepEqual(errors, []);
+  } finally {
+    await fresh.close();
+  }
+});
+
+await test('a redacted secret never appears in the link; unticking the box puts it back', async (page) => {
+  await open(page);
+  await addFile(page, 'shop/settings.py', SETTINGS);
+  const link = await shareLink(page);
+  const content = linkContent(link);
+  assert.ok(content.includes('<redacted>'), 'the link holds the redacted settings');
+  for (const secret of ['e2e-s3cret', 'e2e-db-password']) {
+    assert.ok(!content.includes(secret) && !link.includes(secret), `${secret} leaked into the link`);
+  }
+  assert.equal(await page.locator('[data-testid=share-redact]').isChecked(), true, 'redaction is on by default');
+  await page.locator('[data-testid=share-redact]').uncheck();
+  await page.locator('[data-testid=redacted-count]').filter({ hasText: 'included as typed' }).waitFor();
+  assert.ok(linkContent(await page.locator('[data-testid=share-link]').inputValue()).includes('e2e-db-password'));
+});
+
+await test('a link too long for chat tools warns and offers findings only', async (page) => {
+  await open(page);
+  let x = 0x9e3779b9;
+  const noise = Array.from({ length: 40000 }, () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return String.fromCharCode(97 + ((x >>> 0) % 26)); }).join('');
+  await addFile(page, 'notes.txt', `# ${noise}\n`);
+  const before = await reportSignature(page);
+  await shareLink(page);
+  await page.locator('[data-testid=share-too-long]').waitFor();
+  await page.locator('[data-testid=share-findings-only]').click();
+  await page.locator('[data-testid=share-too-long]').waitFor({ state: 'detached' });
+  const link = await page.locator('[data-testid=share-link]').inputValue();
+  assert.ok(link.startsWith(origin + '/#f1.') && link.length < 8192, `${link.length} characters`);
+  const other = await page.context().browser().newContext();
+  try {
+    const p2 = await other.newPage();
+    await p2.goto(link);
+    await p2.locator('[data-testid=frozen]').waitFor();
+    const after = await reportSignature(p2);
+    assert.deepEqual(after.findings, before.findings);
+    assert.equal(after.score, before.score);
+    assert.equal(await p2.locator('[data-testid=editor]').count(), 0, 'no sources, no editor');
+  } finally {
+    await other.close();
+  }
+});
+
+await test('a damaged link says so and the app still works', async (page) => {
+  await page.goto(origin + '/#s1.AAAA-not-a-review');
+  await page.locator('[data-testid=notice]').filter({ hasText: 'could not be opened' }).waitFor();
+  await page.locator('[data-testid=finding]').first().waitFor();
+  await page.locator('[data-testid=notice] button').click();
+  await page.locator('[data-testid=notice]').waitFor({ state: 'detached' });
+  // A link pasted into the address bar of an open tab changes only the fragment.
+  await page.goto(origin + '/#f1.' + 'A'.repeat(5000));
+  await page.locator('[data-testid=notice]').filter({ hasText: 'could not be opened' }).waitFor();
+  assert.equal(new URL(page.url()).hash, '');
+  assert.ok(await page.locator('[data-testid=finding]').count() > 0, 'the review on screen is untouched');
+});
+
+await test('opening a link sets the reviewer\'s own work aside and can bring it back', async (page, context) => {
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  await paste(page, '# my own work\n');
+  await page.waitForTimeout(900);
+  // A colleague's link, made in another context.
+  const other = await browser.newContext();
+  let link;
+  try {
+    const p2 = await other.newPage();
+    await p2.goto(origin + '/');
+    await p2.locator('[data-testid=finding]').first().waitFor();
+    link = await shareLink(p2);
+  } finally {
+    await other.close();
+  }
+  await page.goto(link);
+  await page.locator('[data-testid=finding]').first().waitFor();
+  await page.locator('[data-testid=restore-previous]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=editor]')?.value === '# my own work\n');
+});
+
+await test('Copy as Markdown gives a pull-request comment with code, fix and link', async (page, context) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await open(page);
+  await addFile(page, 'shop/settings.py', SETTINGS);
+  await shareLink(page);
+  await page.locator('[data-testid=copy-markdown]').click();
+  await page.locator('[data-testid=export-done]').filter({ hasText: 'Markdown copied' }).waitFor();
+  const md = await page.evaluate(() => navigator.clipboard.readText());
+  const score = await page.locator('[data-testid=score]').innerText();
+  assert.ok(md.startsWith(`## djreview: ${score}/100\n`), md.slice(0, 200));
+  assert.match(md, /### 🟧 high `QRY101` fk-access-in-loop/);
+  assert.match(md, /```python\n.*post\.author/);
+  assert.match(md, /\*\*Fix:\*\*/);
+  assert.match(md, /```diff\n- /);
+  assert.match(md, /\| Checklist \| Score \|/);
+  const link = md.match(/\[Open the full report\]\((.*)\)/)?.[1];
+  assert.ok(link?.startsWith(origin + '/#s1.'), 'the comment links to the review');
+  assert.ok(!md.includes('e2e-db-password') && !linkContent(link).includes('e2e-db-password'));
+});
+
+await test('JSON and SARIF downloads use the CLI\'s schemas; the print view shows the report', async (page) => {
+  await open(page);
+  await page.locator('[data-testid=finding]').first().waitFor();
+  const count = await page.locator('[data-testid=finding]').count();
+  await shareLink(page);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=download-json]').click()]);
+  assert.equal(json.suggestedFilename(), 'djreview-report.json');
+  const report = JSON.parse(await readFile(await json.path(), 'utf8'));
+  assert.equal(report.version, 1);
+  assert.equal(report.findings.length, count);
+  const [sarif] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=download-sarif]').click()]);
+  const log = JSON.parse(await readFile(await sarif.path(), 'utf8'));
+  assert.equal(log.version, '2.1.0');
+  assert.equal(log.runs[0].results.length, count);
+  assert.ok(log.runs[0].results.every((r) => r.locations[0].physicalLocation.region.startLine >= 1));
+  await page.locator('[data-testid=share-close]').click();
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('[data-testid=editor]').isVisible(), false);
+  const printed = page.locator('[data-testid=print-report]');
+  assert.ok(await printed.isVisible());
+  assert.match(await printed.innerText(), /djreview: \d+\/100/);
+  assert.match(await printed.innerText(), /QRY101/);
+  await page.screenshot({ path: join(artifacts, 'print.png'), fullPage: true });
+});
+
+await test('a pasted diff reports findings at the diff\'s lines, marked when changed', async (page) => {
+  const parts = (await readFile(join(here, '../../crates/engine/tests/fixtures/QRY101_in_a_diff.diff'), 'utf8'))
+    .split('# === ').filter(Boolean).map((p) => [p.slice(0, p.indexOf('\n')).trim(), p.slice(p.indexOf('\n') + 1)]);
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  await paste(page, parts[0][1]);
+  await rename(page, parts[0][0]);
+  await addFile(page, parts[1][0], parts[1][1]);
+  await page.locator('[data-testid=diff-view]').waitFor();
+  assert.ok(await page.locator('[data-testid=diff-file]').count() >= 3);
+  const changed = page.locator('[data-testid=finding][data-changed=true]');
+  await changed.first().waitFor();
+  const all = await page.locator('[data-testid=finding]').count();
+  const unchanged = await page.locator('[data-testid=finding][data-changed=false]').count();
+  assert.ok(unchanged > 0, 'the fixture has findings on unchanged lines too');
+  assert.ok(await page.locator('[data-testid=changed-badge]').count() >= 1);
+  await changed.first().locator('button.head').click();
+  // The editor shows the diff and selects the added line the finding is on.
+  const line = await page.locator('[data-testid=editor]').evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
+  assert.ok(line.startsWith('+'), line);
+  assert.ok(await page.locator('[data-testid=gutter-marker]').count() >= 1);
+  await page.locator('[data-testid=changed-only]').check();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=finding]').length === n, all - unchanged);
+  assert.equal(await page.locator('[data-testid=finding][data-changed=false]').count(), 0);
+  await page.screenshot({ path: join(artifacts, 'diff.png') });
+});
+
+await test('rule pages are generated from the rule docs and reachable from the playbook', async (page) => {
+  await open(page);
+  await page.locator('[data-testid=playbook]').click();
+  await page.locator('[data-testid=rule-link][data-code=QRY101]').click();
+  const rule = page.locator('[data-testid=rule-page][data-code=QRY101]');
+  await rule.waitFor();
+  assert.match(await rule.innerText(), /Why it matters at scale/);
+  await page.locator('[data-testid=rule-section]').click();
+  await page.locator('[data-testid=playbook-section][data-slug=n-plus-one]').waitFor();
+  assert.ok(await page.locator('[data-testid=rule-link][data-code=QRY101]').count() === 1, 'the section lists its rules');
+  // The scorecard explains what cost the most.
+  const top = page.locator('[data-testid=top-cost]').first();
+  assert.ok(Number(await top.getAttribute('data-points')) > 0);
+  await top.click();
+  await page.locator('[data-testid=finding-detail]').waitFor();
 });
 
 await browser.close();
