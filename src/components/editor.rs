@@ -70,6 +70,7 @@ pub fn editor(p: &Props) -> Html {
     // Jump to a finding: select its span and scroll it into the upper third.
     {
         let textarea = textarea.clone();
+        let (backdrop, gutter) = (backdrop.clone(), gutter.clone());
         let text = p.text.clone();
         use_effect_with((p.focus, p.file_id), move |(focus, file_id)| {
             if let (Some(f), Some(ta)) =
@@ -82,6 +83,14 @@ pub fn editor(p: &Props) -> Html {
                 let top = (f64::from(f.line.saturating_sub(1)) * LINE_HEIGHT_PX - f64::from(ta.client_height()) / 3.0)
                     .max(0.0);
                 ta.set_scroll_top(top as i32);
+                // Keep the highlights and line numbers in step now, not after the scroll event.
+                if let Some(b) = backdrop.cast::<web_sys::Element>() {
+                    b.set_scroll_top(ta.scroll_top());
+                    b.set_scroll_left(ta.scroll_left());
+                }
+                if let Some(g) = gutter.cast::<web_sys::Element>() {
+                    g.set_scroll_top(ta.scroll_top());
+                }
             }
         });
     }
