@@ -4,7 +4,7 @@
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -493,6 +493,9 @@ await test('a pasted diff reports findings at the diff\'s lines, marked when cha
   await page.locator('[data-testid=changed-only]').check();
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=finding]').length === n, all - unchanged);
   assert.equal(await page.locator('[data-testid=finding][data-changed=false]').count(), 0);
+  // Highlights stay on their lines: the backdrop scrolls with the text after the marks change.
+  const [text, backdrop] = await page.evaluate(() => [document.querySelector('[data-testid=editor]').scrollTop, document.querySelector('.backdrop').scrollTop]);
+  assert.ok(text > 0 && text === backdrop, `textarea ${text}, backdrop ${backdrop}`);
   await page.screenshot({ path: join(artifacts, 'diff.png') });
 });
 
@@ -511,6 +514,40 @@ await test('rule pages are generated from the rule docs and reachable from the p
   assert.ok(Number(await top.getAttribute('data-points')) > 0);
   await top.click();
   await page.locator('[data-testid=finding-detail]').waitFor();
+});
+
+await test('a crafted link cannot inject markup', async (page) => {
+  const review = {
+    files: [
+      { name: '<img src=x onerror="window.__pwned=1">.py', text: '<script>window.__pwned=2</script>\ndef v(r):\n    return "<b>x</b>"\n' },
+      { name: 'notes.md', text: '# Title\n\n<img src=y onerror="window.__pwned=3">\n[x](javascript:alert(1))\n' },
+    ],
+    options: { postgres: 16 },
+    active: 0,
+    redacted: 0,
+    panel: 'playbook:<img src=z onerror="window.__pwned=4">',
+  };
+  const fragment = 's1.' + deflateRawSync(Buffer.from(JSON.stringify(review))).toString('base64url');
+  await page.goto(`${origin}/#${fragment}`);
+  await page.locator('[data-testid=notice]').filter({ hasText: 'Opened a shared review' }).waitFor();
+  assert.equal(await page.locator('[data-testid=file-tab]').count(), 2);
+  assert.match(await page.locator('[data-testid=file-tab]').first().innerText(), /<img src=x onerror=/);
+  assert.equal(await page.locator('[data-testid=editor]').inputValue(), review.files[0].text);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator('img').count(), 0);
+  assert.equal(await page.locator('.backdrop b').count(), 0);
+  // An unknown panel falls back to the findings.
+  assert.equal(await page.locator('[data-testid=playbook-view]').count(), 0);
+});
+
+await test('autosave says when the inputs are too large to keep, and keeps them on screen', async (page) => {
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  const big = '# filler line for the autosave cap\n'.repeat(70000);
+  await paste(page, big);
+  await page.locator('[data-testid=notice]').filter({ hasText: 'Autosave is paused' }).waitFor();
+  assert.equal((await page.locator('[data-testid=editor]').inputValue()).length, big.length);
 });
 
 await browser.close();
