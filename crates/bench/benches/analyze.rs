@@ -1,47 +1,49 @@
-//! Analysis throughput on a real Django code base (Django's own source by default).
+//! Analysis throughput on real Django code bases: Django 5.2's own source and pretix (whole project,
+//! every rule), and the migrations of each alone.
 //!
-//! `scripts/bench.sh` downloads the corpus and sets `DJREVIEW_BENCH_CORPUS`; without it the benchmark
-//! says how to get one and exits.
+//! By default the corpora are read from `target/bench-corpus/{django,pretix}`, which
+//! `scripts/bench.sh` and `scripts/bench-peers.sh` download; a corpus not downloaded is skipped.
+//! `DJREVIEW_BENCH_CORPUS` and `DJREVIEW_BENCH_MIGRATIONS` name other folders (several separated by
+//! `:`; empty for none). `cargo bench -p djreview-bench -- analyze/pretix` runs one benchmark.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engine::{analyze, Options};
 
+/// The whole pipeline over every Python module and template of each corpus.
 fn corpus_bench(c: &mut Criterion) {
-    let Some(root) = std::env::var_os("DJREVIEW_BENCH_CORPUS").map(PathBuf::from) else {
-        eprintln!("set DJREVIEW_BENCH_CORPUS to a folder of Django code (scripts/bench.sh does it)");
+    let roots = djreview_bench::corpora("DJREVIEW_BENCH_CORPUS");
+    if roots.is_empty() {
+        eprintln!("no corpus: run scripts/bench.sh or scripts/bench-peers.sh once, or set DJREVIEW_BENCH_CORPUS");
         return;
-    };
-    let project = djreview_bench::load(&root);
-    let lines = djreview_bench::lines(&project);
-    eprintln!("corpus: {} files, {} lines from {}", project.files.len(), lines, root.display());
+    }
     let mut group = c.benchmark_group("analyze");
-    group.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Elements(lines as u64));
-    group.bench_function(root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), |b| {
-        b.iter(|| analyze(&project, &Options::default()))
-    });
+    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    for root in roots {
+        let project = djreview_bench::load(&root);
+        let lines = djreview_bench::lines(&project);
+        eprintln!("corpus: {} files, {} lines from {}", project.files.len(), lines, root.display());
+        group.throughput(Throughput::Elements(lines as u64));
+        group.bench_function(djreview_bench::name(&root), |b| b.iter(|| analyze(&project, &Options::default())));
+    }
     group.finish();
 }
 
-/// Migration analysis alone: every migration file of the corpus (pretix has about 430), replayed
-/// and judged. Set `DJREVIEW_BENCH_MIGRATIONS` to the project folder.
+/// Migration analysis alone: every migration module of each corpus (pretix has about 430), replayed
+/// and judged, as `djreview check` does when given the `migrations/` folders.
 fn migrations_bench(c: &mut Criterion) {
-    let Some(root) = std::env::var_os("DJREVIEW_BENCH_MIGRATIONS").filter(|v| !v.is_empty()).map(PathBuf::from) else {
-        return;
-    };
-    let mut project = djreview_bench::load(&root);
-    project.files.retain(|f| f.path.contains("/migrations/") && !f.path.ends_with("__init__.py"));
-    eprintln!("migrations: {} files from {}", project.files.len(), root.display());
     let mut group = c.benchmark_group("migrations");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(10))
-        .throughput(Throughput::Elements(project.files.len() as u64));
-    group.bench_function(root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), |b| {
-        b.iter(|| analyze(&project, &Options::default()))
-    });
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for root in djreview_bench::corpora("DJREVIEW_BENCH_MIGRATIONS") {
+        let project = djreview_bench::load_migrations(&root);
+        if project.files.is_empty() {
+            continue;
+        }
+        eprintln!("migrations: {} files from {}", project.files.len(), root.display());
+        group.throughput(Throughput::Elements(project.files.len() as u64));
+        group.bench_function(djreview_bench::name(&root), |b| b.iter(|| analyze(&project, &Options::default())));
+    }
     group.finish();
 }
 

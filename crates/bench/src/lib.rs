@@ -1,16 +1,54 @@
-//! Corpus loading for the benchmarks: the same file selection as the CLI (Python modules and
-//! templates), read from a folder given in `DJREVIEW_BENCH_CORPUS`.
+//! Corpus loading for the benchmarks: the CLI's file selection (Python modules and templates), read
+//! from the folders named in `DJREVIEW_BENCH_CORPUS` or, by default, from the corpora that
+//! `scripts/bench.sh` and `scripts/bench-peers.sh` unpack into `target/bench-corpus`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use engine::{Project, SourceFile};
 
-/// Reads every `.py` and `.html` file under `root` (skipping virtualenvs, VCS and cache folders).
+/// The corpora the benchmarks read by default, in this order, when they have been downloaded.
+pub const DEFAULT_CORPORA: &[&str] = &["django", "pretix"];
+
+/// Folders to benchmark: the paths in the variable `var` (separated like `PATH`) when it is set,
+/// where an empty value means none; otherwise each of [`DEFAULT_CORPORA`] found in
+/// `target/bench-corpus`.
+pub fn corpora(var: &str) -> Vec<PathBuf> {
+    if let Some(value) = std::env::var_os(var) {
+        return std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()).collect();
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-corpus");
+    DEFAULT_CORPORA.iter().map(|name| dir.join(name)).filter(|p| p.is_dir()).collect()
+}
+
+/// The benchmark's name for a corpus folder (its last component).
+pub fn name(root: &Path) -> String {
+    root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Reads every file under `root` that the CLI reads when given the folder: Python modules, HTML and
+/// Jinja templates, and `.txt` files under `templates/` (skipping virtualenvs, VCS and cache folders).
 pub fn load(root: &Path) -> Project {
     let mut files = Vec::new();
     walk(root, &mut files);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Project::new(files)
+}
+
+/// Only the migration modules under `root` (every `migrations/` folder, `__init__.py` left out).
+pub fn load_migrations(root: &Path) -> Project {
+    let mut project = load(root);
+    project.files.retain(|f| f.path.contains("/migrations/") && !f.path.ends_with("__init__.py"));
+    project
+}
+
+fn wanted(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let in_templates = path.components().any(|c| c.as_os_str() == "templates" || c.as_os_str() == "jinja2");
+    match ext.as_str() {
+        "py" | "html" | "htm" | "djhtml" | "jinja" | "jinja2" | "j2" => true,
+        "txt" => in_templates,
+        _ => false,
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<SourceFile>) {
@@ -22,9 +60,7 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>) {
             if !matches!(name.as_str(), ".git" | "node_modules" | "__pycache__" | ".venv" | "venv" | "site-packages") {
                 walk(&path, out);
             }
-        } else if name.ends_with(".py")
-            || (name.ends_with(".html") && path.components().any(|c| c.as_os_str() == "templates"))
-        {
+        } else if wanted(&path) {
             if let Ok(bytes) = std::fs::read(&path) {
                 out.push(SourceFile::new(path.to_string_lossy(), String::from_utf8_lossy(&bytes).into_owned()));
             }

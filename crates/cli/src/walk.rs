@@ -113,7 +113,7 @@ fn read_file(path: &Path, found: &mut Found) -> std::io::Result<()> {
 
 /// Text from bytes: `None` for binary content (a NUL byte early on), lossy UTF-8 otherwise.
 pub fn decode(bytes: &[u8]) -> Option<String> {
-    if bytes.iter().take(8192).any(|&b| b == 0) {
+    if bytes[..bytes.len().min(8192)].contains(&0) {
         return None;
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

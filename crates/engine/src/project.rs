@@ -231,14 +231,22 @@ fn looks_like_settings(lower_path: &str, name: &str, text: &str) -> bool {
     let named = name == "settings.py" || lower_path.contains("/settings/") || lower_path.starts_with("settings/");
     let mut hits = 0;
     for line in text.lines() {
-        if let Some((lhs, _)) = line.split_once('=') {
-            let lhs = lhs.trim_end_matches(['+', ' ']);
-            if SETTINGS_NAMES.contains(&lhs) {
-                hits += 1;
+        // Only lines starting with a capital (a setting) or `f` (a star import) can count.
+        match line.as_bytes().first() {
+            Some(b'A'..=b'Z') => {
+                if let Some((lhs, _)) = line.split_once('=') {
+                    let lhs = lhs.trim_end_matches(['+', ' ']);
+                    if SETTINGS_NAMES.contains(&lhs) {
+                        hits += 1;
+                    }
+                }
             }
-        }
-        if line.starts_with("from .base import *") || line.starts_with("from .settings import *") {
-            hits += 2;
+            Some(b'f') => {
+                if line.starts_with("from .base import *") || line.starts_with("from .settings import *") {
+                    hits += 2;
+                }
+            }
+            _ => {}
         }
     }
     hits >= 3 || (named && (hits >= 1 || !text.contains("class ")))

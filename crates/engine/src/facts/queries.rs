@@ -1289,11 +1289,15 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             return v.clone();
         }
         let resolved = self.aliases.get(name).map(String::as_str).unwrap_or(name);
+        // Only a capitalised name is taken for a model class: the lookup is skipped for the others.
+        if !resolved.chars().next().is_some_and(char::is_uppercase) {
+            return Value::Unknown;
+        }
         let models = &self.shared.view.models;
         let app = crate::facts::models::app_label_from_path(self.path());
         match models.find(resolved, Some(&app)) {
-            Some(id) if resolved.chars().next().is_some_and(char::is_uppercase) => Value::ModelClass(id),
-            _ => Value::Unknown,
+            Some(id) => Value::ModelClass(id),
+            None => Value::Unknown,
         }
     }
 

@@ -22,8 +22,14 @@ impl TemplateFile {
     /// Whether this file is what `{% include "name" %}`/`render(..., "name")` loads: the path ends
     /// with `templates/<name>`, or with `/<name>`, or is the name.
     pub fn answers_to(&self, name: &str) -> bool {
-        let p = self.path.replace('\\', "/");
-        p == name || p.ends_with(&format!("templates/{name}")) || p.ends_with(&format!("/{name}"))
+        // Called for every pair of templates by some rules: no allocation unless the path has a backslash.
+        // (A path ending with `templates/<name>` also ends with `/<name>`.)
+        let answers = |p: &str| p == name || p.strip_suffix(name).is_some_and(|head| head.ends_with('/'));
+        if self.path.contains('\\') {
+            answers(&self.path.replace('\\', "/"))
+        } else {
+            answers(&self.path)
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! previous definition an `AlterField` or `RemoveField` is judged against.
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use super::read::{MigrationFile, Operation};
 use super::value::{Call, PyValue};
@@ -198,9 +199,13 @@ impl ModelState {
 }
 
 /// Every model the replayed migrations define, keyed by (app label, lower-cased model name).
+///
+/// Judging an operation works on a copy of the state with the operation applied; the models are
+/// shared between copies (`Rc`) so that a copy costs one map, and an operation copies only the
+/// models it changes.
 #[derive(Clone, Debug, Default)]
 pub struct ProjectState {
-    pub models: BTreeMap<(String, String), ModelState>,
+    pub models: BTreeMap<(String, String), Rc<ModelState>>,
     /// `AUTH_USER_MODEL` from the project's settings (`auth.User` when not set).
     pub user_model: Option<String>,
 }
@@ -216,7 +221,7 @@ impl ProjectState {
     }
 
     pub fn get(&self, app: &str, model: &str) -> Option<&ModelState> {
-        self.models.get(&(app.to_string(), model.to_lowercase()))
+        self.models.get(&(app.to_string(), model.to_lowercase())).map(|m| &**m)
     }
 
     /// The model a relation points to, from the app of the field that declares it.
@@ -229,7 +234,7 @@ impl ProjectState {
                 let lower = target.to_lowercase();
                 let mut hits = self.models.iter().filter(|((_, m), _)| *m == lower);
                 match (hits.next(), hits.next()) {
-                    (Some((_, m)), None) => Some(m),
+                    (Some((_, m)), None) => Some(&**m),
                     _ => None,
                 }
             }),
@@ -277,11 +282,16 @@ impl ProjectState {
                     None => m.app == app && target.eq_ignore_ascii_case(model),
                 };
                 if hit {
-                    out.push((m, name.as_str()));
+                    out.push((&**m, name.as_str()));
                 }
             }
         }
         out
+    }
+
+    /// A model to change, copied first if another copy of the state shares it.
+    fn model_mut(&mut self, key: &(String, String)) -> Option<&mut ModelState> {
+        self.models.get_mut(key).map(Rc::make_mut)
     }
 
     /// Applies one operation of migration `m` to the state.
@@ -318,7 +328,7 @@ impl ProjectState {
                 if let Some(PyValue::Dict(options)) = op.call.kwarg("options") {
                     apply_options(&mut model, options);
                 }
-                self.models.insert(key(name), model);
+                self.models.insert(key(name), Rc::new(model));
             }
             "DeleteModel" => {
                 if let Some(name) = op.model() {
@@ -333,33 +343,38 @@ impl ProjectState {
                     return;
                 };
                 if let Some(mut model) = self.models.remove(&key(old)) {
-                    model.name = new.to_string();
+                    Rc::make_mut(&mut model).name = new.to_string();
                     self.models.insert(key(new), model);
                 }
                 // Relations that pointed at the old name now point at the new one, as in Django.
                 let (old_label, new_label) = (format!("{app}.{old}").to_lowercase(), format!("{app}.{new}"));
                 for other in self.models.values_mut() {
                     let same_app = other.app == app;
-                    for (_, f) in other.fields.iter_mut() {
-                        if !(f.is_foreign_key() || f.is_many_to_many()) {
-                            continue;
-                        }
-                        let Some(target) = f.target() else { continue };
-                        let hit = target.to_lowercase() == old_label || (same_app && target.eq_ignore_ascii_case(old));
-                        if hit {
+                    let hit = |f: &FieldDef| {
+                        (f.is_foreign_key() || f.is_many_to_many())
+                            && f.target().is_some_and(|target| {
+                                target.to_lowercase() == old_label || (same_app && target.eq_ignore_ascii_case(old))
+                            })
+                    };
+                    // Only the models that change are copied out of the shared state.
+                    if !other.fields.iter().any(|(_, f)| hit(f)) {
+                        continue;
+                    }
+                    for (_, f) in Rc::make_mut(other).fields.iter_mut() {
+                        if hit(f) {
                             f.set_target(&new_label);
                         }
                     }
                 }
             }
             "AlterModelTable" => {
-                if let Some(model) = op.model().and_then(|n| self.models.get_mut(&key(&n))) {
+                if let Some(model) = op.model().and_then(|n| self.model_mut(&key(&n))) {
                     model.db_table = op.call.arg("table", 1).and_then(PyValue::as_str).map(str::to_string);
                 }
             }
             "AlterModelOptions" => {
                 if let (Some(model), Some(PyValue::Dict(options))) =
-                    (op.model().and_then(|n| self.models.get_mut(&key(&n))), op.call.arg("options", 1))
+                    (op.model().and_then(|n| self.model_mut(&key(&n))), op.call.arg("options", 1))
                 {
                     apply_options(model, options);
                 }
@@ -367,7 +382,7 @@ impl ProjectState {
             "AddField" | "AlterField" => {
                 let (Some(model), Some(field)) = (op.model(), op.field()) else { return };
                 let Some(def) = op.call.arg("field", 2).and_then(FieldDef::from_value) else { return };
-                if let Some(state) = self.models.get_mut(&key(&model)) {
+                if let Some(state) = self.model_mut(&key(&model)) {
                     match state.fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&field)) {
                         Some(slot) => slot.1 = def,
                         None => state.fields.push((field, def)),
@@ -376,7 +391,7 @@ impl ProjectState {
             }
             "RemoveField" => {
                 let (Some(model), Some(field)) = (op.model(), op.field()) else { return };
-                if let Some(state) = self.models.get_mut(&key(&model)) {
+                if let Some(state) = self.model_mut(&key(&model)) {
                     state.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(&field));
                 }
             }
@@ -386,7 +401,7 @@ impl ProjectState {
                 else {
                     return;
                 };
-                if let Some(state) = self.models.get_mut(&key(&model)) {
+                if let Some(state) = self.model_mut(&key(&model)) {
                     for (n, _) in state.fields.iter_mut() {
                         if n.eq_ignore_ascii_case(&old) {
                             *n = new.to_string();
@@ -402,33 +417,33 @@ impl ProjectState {
                 }
             }
             "AlterUniqueTogether" => {
-                if let Some(state) = op.model().and_then(|n| self.models.get_mut(&key(&n))) {
+                if let Some(state) = op.model().and_then(|n| self.model_mut(&key(&n))) {
                     state.unique_together = together(op.call.arg("unique_together", 1));
                 }
             }
             "AddIndex" | "AddIndexConcurrently" => {
                 if let (Some(state), Some(index)) =
-                    (op.model().and_then(|n| self.models.get_mut(&key(&n))), op.call.arg("index", 1))
+                    (op.model().and_then(|n| self.model_mut(&key(&n))), op.call.arg("index", 1))
                 {
                     state.indexes.push(index.clone());
                 }
             }
             "RemoveIndex" | "RemoveIndexConcurrently" => {
                 let name = op.call.arg("name", 1).and_then(PyValue::as_str).map(str::to_string);
-                if let (Some(state), Some(name)) = (op.model().and_then(|n| self.models.get_mut(&key(&n))), name) {
+                if let (Some(state), Some(name)) = (op.model().and_then(|n| self.model_mut(&key(&n))), name) {
                     state.indexes.retain(|i| object_name(i).as_deref() != Some(name.as_str()));
                 }
             }
             "AddConstraint" | "AddConstraintNotValid" => {
                 if let (Some(state), Some(c)) =
-                    (op.model().and_then(|n| self.models.get_mut(&key(&n))), op.call.arg("constraint", 1))
+                    (op.model().and_then(|n| self.model_mut(&key(&n))), op.call.arg("constraint", 1))
                 {
                     state.constraints.push(c.clone());
                 }
             }
             "RemoveConstraint" => {
                 let name = op.call.arg("name", 1).and_then(PyValue::as_str).map(str::to_string);
-                if let (Some(state), Some(name)) = (op.model().and_then(|n| self.models.get_mut(&key(&n))), name) {
+                if let (Some(state), Some(name)) = (op.model().and_then(|n| self.model_mut(&key(&n))), name) {
                     state.constraints.retain(|c| object_name(c).as_deref() != Some(name.as_str()));
                 }
             }

@@ -85,15 +85,13 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         ]
         .iter()
         .any(|p| module_text.contains(p.as_str()));
-        // Reset from anywhere in the project (`module._cache = {}` in a settings-changed handler).
-        let reset_elsewhere = ctx
-            .view
-            .files
-            .iter()
-            .any(|f| f.text.contains(&format!(".{name} = {{}}")) || f.text.contains(&format!("{name}.clear()")));
-        if evicts || reset_elsewhere {
+        if evicts {
             continue;
         }
+        // Reset from anywhere in the project (`module._cache = {}` in a settings-changed handler).
+        // This searches every file's text, so it runs only for a cache that a function fills.
+        let resets = [format!(".{name} = {{}}"), format!("{name}.clear()")];
+        let reset_elsewhere = || ctx.view.files.iter().any(|f| resets.iter().any(|r| f.text.contains(r.as_str())));
         for f in code.functions.iter().filter(|f| !f.name.contains("register") && f.parent.is_none()) {
             // Keys per language or locale come from a small fixed set.
             let params: Vec<&str> = f
@@ -104,6 +102,9 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
             let mut v = Memo { name, params: &params, reads: false, writes: Vec::new() };
             walk_body(&mut v, f.body);
             let Some(write) = v.writes.first().copied().filter(|_| v.reads) else { continue };
+            if reset_elsewhere() {
+                break;
+            }
             let message = format!(
                 "`{name}` (line {}) is a process-local cache that `{}` fills with a key per argument and never evicts: memory grows in every worker and entries go stale",
                 ctx.span(def).line,
