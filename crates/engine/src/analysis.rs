@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::diff::{FilePatch, NewLine, PatchStatus, Rebuilt};
+use crate::diff::{FilePatch, NewLine, PatchStatus, Placement, PythonPlan, Rebuilt};
 use crate::facts::code::CodeFacts;
 use crate::facts::queries::{self, QueryFacts};
 use crate::facts::{ProjectView, PyFile, TemplateFile};
@@ -192,8 +192,9 @@ struct Expanded {
     touched: HashMap<String, Touched>,
 }
 
-/// Hunks tried before a rebuilt Python file is given up on (each attempt is one parse).
-const MAX_HUNK_ATTEMPTS: usize = 64;
+/// Parses of a rebuilt Python file before its readable hunks are all placed on their own (each hunk
+/// at fault takes up to two: placed on its own, then left out).
+const MAX_HUNK_ATTEMPTS: usize = 128;
 
 /// Reads the diff inputs and rebuilds the files they change (see [`crate::diff`]).
 fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options, emitter: &mut Emitter) -> Expanded {
@@ -267,7 +268,12 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
                 continue;
             }
             let plain = crate::diff::rebuild(&patch, false, &[]);
-            let kind = detect_kind(&new_path, &plain.text);
+            let kind = match detect_kind(&new_path, &plain.text) {
+                // A diff names its files: one whose name says it is something else (`app.js`) is not
+                // read as Python because some of its lines look like Python.
+                kind if kind.is_python() && !python_name(&new_path) => FileKind::Unknown,
+                kind => kind,
+            };
             let complete = patch.is_complete();
             let (rebuilt, parsed) = match kind {
                 FileKind::Python | FileKind::Migration | FileKind::Settings if !complete => {
@@ -309,32 +315,169 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
     out
 }
 
-/// Rebuilds a partial Python file, leaving out the hunks that cannot be parsed in place (one that
-/// starts inside a bracket, say), so the rest is still analysed.
+/// Rebuilds a partial Python file, leaving out the hunks that cannot be parsed in place, so the rest
+/// is still analysed. Hunks that do not parse even on their own (with the synthetic lines
+/// [`crate::diff::PythonPlan`] works out) are left out first; when the whole file still fails, the
+/// hunk at fault is placed on its own under synthetic headers, and left out only if that fails too.
 fn rebuild_python(path: &str, patch: &FilePatch) -> (Rebuilt, Option<crate::python::ParsedPython>) {
+    let plan = PythonPlan::new(patch);
     let n = patch.hunks.len();
-    let mut skip = vec![false; n];
-    for _ in 0..=n.min(MAX_HUNK_ATTEMPTS) {
-        let rebuilt = crate::diff::rebuild(patch, true, &skip);
+    let debug = debug_diffs();
+    let mut placements: Vec<Placement> =
+        (0..n).map(|h| if plan.readable(h) { Placement::Auto } else { Placement::Skip }).collect();
+    if debug {
+        for h in 0..n {
+            if !plan.readable(h) {
+                dump_unreadable_hunk(path, patch, &plan, h);
+            } else if plan.reading(h) != "code" {
+                eprintln!(
+                    "=== READ {path} hunk {h} (diff line {}) {}: {}",
+                    patch.hunks[h].header_line,
+                    plan.reading(h),
+                    plan.opener(h).unwrap_or("").trim_start()
+                );
+            }
+        }
+    }
+    for _ in 0..(2 * n + 1).min(MAX_HUNK_ATTEMPTS) {
+        let rebuilt = crate::diff::rebuild_python(patch, &plan, &placements);
         let problem = match parse_python(path, &rebuilt.text) {
-            Ok(parsed) => return (rebuilt, Some(parsed)),
+            Ok(parsed) => {
+                if debug {
+                    dump_rebuilt(path, &rebuilt);
+                }
+                return (rebuilt, Some(parsed));
+            }
             Err(problem) => problem,
         };
         let line = problem.span.line;
         // An error on a blank or synthetic line belongs to the hunk after it; otherwise to the hunk
         // the line is in.
         let between = matches!(rebuilt.lines.get(line as usize - 1), Some(NewLine::Gap | NewLine::Synthetic));
-        let live = |h: &usize| !skip[*h];
+        let live = |h: &usize| placements[*h] != Placement::Skip;
         let culprit = if between { (0..n).filter(live).find(|&h| patch.hunks[h].new_start >= line) } else { None }
-            .or_else(|| (0..n).filter(live).filter(|&h| patch.hunks[h].new_start <= line).last())
+            .or_else(|| (0..n).filter(live).rfind(|&h| patch.hunks[h].new_start <= line))
             .or_else(|| (0..n).find(|h| live(h)));
-        match culprit {
-            Some(h) => skip[h] = true,
-            None => break,
+        let Some(h) = culprit else { break };
+        if debug {
+            eprintln!("--- {path}: line {line}: {} -> hunk {h} ({:?})", problem.message, placements[h]);
+            for (i, t) in rebuilt.text.lines().enumerate().skip((line as usize).saturating_sub(5)).take(6) {
+                eprintln!("    {:>6} {:?}|{t}", i + 1, rebuilt.lines[i]);
+            }
         }
+        placements[h] = match placements[h] {
+            Placement::Auto => Placement::Standalone,
+            _ => {
+                if debug {
+                    dump_dropped_hunk(path, patch, h, &rebuilt, &problem);
+                }
+                Placement::Skip
+            }
+        };
+    }
+    // Out of attempts: every readable hunk on its own.
+    let placements: Vec<Placement> =
+        (0..n).map(|h| if plan.readable(h) { Placement::Standalone } else { Placement::Skip }).collect();
+    let rebuilt = crate::diff::rebuild_python(patch, &plan, &placements);
+    if let Ok(parsed) = parse_python(path, &rebuilt.text) {
+        return (rebuilt, Some(parsed));
     }
     // Nothing readable: the file is analysed as empty (the main loop parses it).
     (crate::diff::rebuild(patch, true, &vec![true; n]), None)
+}
+
+/// Whether `DJREVIEW_DEBUG_DIFF` is set: a development aid (not part of any interface) that prints to
+/// stderr every hunk left out of a rebuilt Python file (with the rebuilt text around it, or the text
+/// it was tried as on its own, and the parse error) and each failed attempt. Set to a path suffix
+/// (`DJREVIEW_DEBUG_DIFF=test/runner.py`) it also prints that rebuilt file, line by line with each
+/// line's origin. `scripts/dev/diff_eval.py --dump` classifies the hunks left out.
+fn debug_diffs() -> bool {
+    !cfg!(target_arch = "wasm32") && std::env::var_os("DJREVIEW_DEBUG_DIFF").is_some()
+}
+
+fn dump_rebuilt(path: &str, rebuilt: &Rebuilt) {
+    let wanted = std::env::var("DJREVIEW_DEBUG_DIFF").unwrap_or_default();
+    if wanted.is_empty() || wanted == "1" || !path.ends_with(wanted.as_str()) {
+        return;
+    }
+    let mut out = format!("=== REBUILT {path}\n");
+    for (i, text) in rebuilt.text.lines().enumerate() {
+        let mark = match rebuilt.lines.get(i) {
+            Some(NewLine::Synthetic) => 'S',
+            Some(NewLine::Added { .. }) => '+',
+            Some(NewLine::Context { .. }) => ' ',
+            _ => '.',
+        };
+        if mark != '.' {
+            out.push_str(&format!("{:>6} {mark}|{text}\n", i + 1));
+        }
+    }
+    eprint!("{out}");
+}
+
+fn dump_unreadable_hunk(path: &str, patch: &FilePatch, plan: &PythonPlan, h: usize) {
+    let hunk = &patch.hunks[h];
+    let text = plan.standalone_text(patch, h);
+    let error = parse_python("hunk.py", &text).err();
+    let mut out = format!(
+        "=== UNREADABLE {path} hunk {h} (diff line {}) @@ {}\n--- error at line {}: {}\n",
+        hunk.header_line,
+        hunk.context,
+        error.as_ref().map_or(0, |e| e.span.line),
+        error.as_ref().map_or("", |e| e.message.as_str())
+    );
+    for (i, line) in text.lines().enumerate() {
+        let here = if error.as_ref().is_some_and(|e| e.span.line as usize == i + 1) { ">>" } else { "  " };
+        out.push_str(&format!("{here}{:>6} |{line}\n", i + 1));
+    }
+    eprint!("{out}");
+}
+
+fn dump_dropped_hunk(
+    path: &str,
+    patch: &FilePatch,
+    h: usize,
+    rebuilt: &Rebuilt,
+    problem: &crate::python::SyntaxProblem,
+) {
+    let hunk = &patch.hunks[h];
+    let start = hunk.new_start as usize;
+    let end = start + hunk.new_count() as usize;
+    // The synthetic lines right before the hunk, and a few lines of the gap.
+    let mut from = start.saturating_sub(1).max(1);
+    while from > 1 && matches!(rebuilt.lines.get(from - 2), Some(NewLine::Synthetic)) {
+        from -= 1;
+    }
+    let from = from.saturating_sub(2).max(1);
+    let mut out = format!(
+        "=== DROPPED {path} hunk {h} (diff line {}) @@ {}\n--- error at line {}: {}\n",
+        hunk.header_line, hunk.context, problem.span.line, problem.message
+    );
+    for (i, text) in rebuilt.text.lines().enumerate().take(end + 1).skip(from - 1) {
+        let mark = match rebuilt.lines.get(i) {
+            Some(NewLine::Synthetic) => 'S',
+            Some(NewLine::Added { .. }) => '+',
+            Some(NewLine::Context { .. }) => ' ',
+            _ => '.',
+        };
+        let here = if i + 1 == problem.span.line as usize { ">>" } else { "  " };
+        out.push_str(&format!("{here}{:>6} {mark}|{text}\n", i + 1));
+    }
+    let at = problem.span.line as usize;
+    if at < from || at > end + 1 {
+        let text = rebuilt.text.lines().nth(at.wrapping_sub(1)).unwrap_or("");
+        out.push_str(&format!("  (error line elsewhere) >>{at:>6} |{text}\n"));
+    }
+    eprint!("{out}");
+}
+
+/// Whether a file name allows Python: `.py`, `.pyi`, or no extension (`manage`).
+fn python_name(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or("");
+    match name.rsplit_once('.') {
+        None => true,
+        Some((stem, ext)) => stem.is_empty() || ext.eq_ignore_ascii_case("py") || ext.eq_ignore_ascii_case("pyi"),
+    }
 }
 
 /// Whether an input path and a path from a diff name the same file (`/ci/shop/views.py` and
