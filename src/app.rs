@@ -17,10 +17,14 @@ use crate::components::share::ShareDialog;
 use crate::components::tabs::{FileBar, FileTabs, Tab};
 use crate::components::toolbar::Toolbar;
 use crate::state::{Action, AppState, Export, Panel, Theme};
-use crate::{outbound, storage, upload};
+use crate::worker::{AnalysisWorker, WorkerReply};
+use crate::{outbound, storage, timing, upload};
 
-/// Pause in typing before the report is refreshed.
-const ANALYZE_DEBOUNCE_MS: u32 = 150;
+/// Pause in typing before the report is refreshed: short for ordinary inputs, whose analysis takes
+/// a few milliseconds, longer for big ones so a burst of typing is analysed once.
+const ANALYZE_DEBOUNCE_MS: u32 = 20;
+const BIG_INPUT: usize = 50_000;
+const BIG_DEBOUNCE_MS: u32 = 150;
 const AUTOSAVE_DEBOUNCE_MS: u32 = 600;
 
 #[function_component(App)]
@@ -40,12 +44,54 @@ pub fn app() -> Html {
         });
     }
 
-    // Analysis after a pause in typing; a newer edit cancels the pending run.
+    // Analysis after a pause in typing; a newer edit cancels the pending run. Large inputs go to
+    // the worker (started on first need); if it cannot run, analysis stays on this thread.
+    let worker = use_mut_ref(|| None::<AnalysisWorker>);
+    let worker_broken = use_mut_ref(|| false);
     {
-        let dispatcher = state.dispatcher();
+        let state = state.clone();
         use_effect_with(state.revision, move |_| {
-            let t = Timeout::new(ANALYZE_DEBOUNCE_MS, move || dispatcher.dispatch(Action::Analyze));
+            let size = state.input_size();
+            let delay = if size > BIG_INPUT { BIG_DEBOUNCE_MS } else { ANALYZE_DEBOUNCE_MS };
+            let t = Timeout::new(delay, move || {
+                if !state.is_stale() {
+                    return;
+                }
+                let dispatcher = state.dispatcher();
+                if state.is_large() && !*worker_broken.borrow() {
+                    if worker.borrow().is_none() {
+                        let (d, broken) = (dispatcher.clone(), worker_broken.clone());
+                        *worker.borrow_mut() = AnalysisWorker::start(move |reply| match reply {
+                            WorkerReply::Report { revision, report } => {
+                                d.dispatch(Action::AnalysisDone { revision, report })
+                            }
+                            WorkerReply::Failed { message, .. } => {
+                                gloo::console::warn!(format!(
+                                    "analysis worker failed, analysing on the page: {message}"
+                                ));
+                                *broken.borrow_mut() = true;
+                                d.dispatch(Action::Analyze);
+                            }
+                        });
+                    }
+                    if let Some(w) = worker.borrow().as_ref() {
+                        if w.post(state.revision, &state.project(), &state.options).is_ok() {
+                            return;
+                        }
+                    }
+                }
+                dispatcher.dispatch(Action::Analyze);
+            });
             move || drop(t)
+        });
+    }
+    // Timing marks for the browser suite: a report for the current inputs is on screen.
+    {
+        let fresh = !state.is_stale();
+        use_effect_with((state.analyzed_revision, fresh), move |(_, fresh)| {
+            if *fresh {
+                timing::report_shown();
+            }
         });
     }
     // Autosave, so a reload loses nothing.
@@ -240,17 +286,26 @@ pub fn app() -> Html {
                 on_close={on(&d, |_| Action::CloseShare)} />
         }
     });
-    // The print style sheet shows this instead of the workspace: the Markdown report, rendered.
-    let print_report = {
-        let state = state.clone();
-        use_memo((state.analyzed_revision, state.frozen.is_some(), report.findings.len()), move |_| {
-            let (project, _) = state.outgoing_project(true);
-            engine::render::html::markdown_to_html(&engine::render::markdown::render(&state.report, &project, None))
-        })
-    };
+    // The print style sheet shows this section instead of the workspace: the Markdown report,
+    // rendered just before printing (not on every analysis: it is only needed on paper).
+    let print_ref = use_node_ref();
+    {
+        let (state, print_ref) = (state.clone(), print_ref.clone());
+        use_effect_with((state.analyzed_revision, state.frozen.is_some(), state.options.changed_only), move |_| {
+            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "beforeprint", move |_| {
+                if let Some(section) = print_ref.cast::<web_sys::Element>() {
+                    let (project, _) = state.outgoing_project(true);
+                    let markdown = engine::render::markdown::render(&state.report, &project, None);
+                    section.set_inner_html(&engine::render::html::markdown_to_html(&markdown));
+                }
+            });
+            move || drop(listener)
+        });
+    }
 
     html! {
-        <div class="app" ondrop={on_drop} ondragover={on_dragover}>
+        <div class="app" ondrop={on_drop} ondragover={on_dragover}
+            data-analysed-by={if state.analysed_in_worker { "worker" } else { "page" }}>
             <Toolbar theme={state.theme}
                 on_sample={on(&d, |_| Action::LoadSample)}
                 on_new_review={on_new_review}
@@ -286,7 +341,10 @@ pub fn app() -> Html {
                             on_kind={on(&d, move |kind| Action::SetKind { id: file.id, kind })} />
                         <Editor file_id={file.id} text={AttrValue::from(file.text.clone())} marks={marks} selected={state.selected}
                             focus={state.focus}
-                            on_input={on(&d, move |text| Action::Edit { id: file.id, text })}
+                            on_input={on(&d, move |text| {
+                                timing::edited();
+                                Action::Edit { id: file.id, text }
+                            })}
                             on_mark={on(&d, |i| Action::SelectFinding(Some(i)))} />
                     }
                 </section>
@@ -310,9 +368,7 @@ pub fn app() -> Html {
                 </aside>
             </main>
             { share_dialog.unwrap_or_default() }
-            <section class="print-report markdown" data-testid="print-report" aria-hidden="true">
-                { Html::from_html_unchecked(AttrValue::from((*print_report).clone())) }
-            </section>
+            <section class="print-report markdown" data-testid="print-report" aria-hidden="true" ref={print_ref} />
             <footer class="footer">
                 <span>{ format!("djreview {} · analysis runs in this page; nothing you paste leaves your browser", engine::VERSION) }</span>
             </footer>

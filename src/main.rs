@@ -7,8 +7,14 @@ mod outbound;
 mod sample;
 mod state;
 mod storage;
+mod timing;
 mod upload;
+mod worker;
 
 fn main() {
+    // The analysis worker loads this same module; there is no page to render there.
+    if web_sys::window().is_none() {
+        return;
+    }
     yew::Renderer::<app::App>::new().render();
 }

@@ -8,6 +8,10 @@ use engine::{analyze, FileKind, Options, Project, Report, SourceFile};
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
 
+/// Inputs larger than this (bytes of text) are analysed off the main thread when the browser can;
+/// the reducer then leaves the report stale instead of analysing in place.
+pub const LARGE_INPUT: usize = 200_000;
+
 /// One editor tab.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditorFile {
@@ -138,6 +142,8 @@ pub struct AppState {
     pub frozen: Option<Rc<SharedFindings>>,
     /// Opening a link set aside the reviewer's own autosaved work; it can be brought back.
     pub previous_saved: bool,
+    /// The report on screen came from the analysis worker (large inputs).
+    pub analysed_in_worker: bool,
 }
 
 pub enum Action {
@@ -186,6 +192,11 @@ pub enum Action {
     },
     /// Put a whole state in place (the work set aside when a link was opened).
     Replace(Box<AppState>),
+    /// The analysis worker's report for the inputs at `revision`.
+    AnalysisDone {
+        revision: u64,
+        report: Box<Report>,
+    },
 }
 
 impl AppState {
@@ -230,9 +241,32 @@ impl AppState {
             exported: None,
             frozen: None,
             previous_saved: false,
+            analysed_in_worker: false,
         };
-        s.run_analysis();
+        s.refresh();
         s
+    }
+
+    /// Bytes of input text.
+    pub fn input_size(&self) -> usize {
+        self.files.iter().map(|f| f.text.len()).sum()
+    }
+
+    /// Large enough to analyse off the main thread.
+    pub fn is_large(&self) -> bool {
+        self.input_size() > LARGE_INPUT
+    }
+
+    /// Brings the report up to date: at once for ordinary inputs; for large ones the report is left
+    /// stale and the app hands the inputs to the worker.
+    pub fn refresh(&mut self) {
+        if self.is_large() && self.frozen.is_none() {
+            if !self.is_stale() {
+                self.revision += 1;
+            }
+        } else {
+            self.run_analysis();
+        }
     }
 
     /// The state a share link describes. A findings-only link gives a frozen report with no sources.
@@ -247,7 +281,7 @@ impl AppState {
                     .collect();
                 let mut s = AppState::from_files(files, theme);
                 s.options = review.options;
-                s.run_analysis();
+                s.refresh();
                 if let Some(f) = s.files.get(review.active) {
                     s.active = f.id;
                 }
@@ -422,6 +456,7 @@ impl AppState {
         if self.frozen.is_some() {
             return;
         }
+        self.analysed_in_worker = false;
         self.report = Rc::new(analyze(&self.project(), &self.options));
         self.analyzed_revision = self.revision;
         if self.selected.is_some_and(|i| i >= self.report.findings.len()) {
@@ -491,14 +526,14 @@ impl Reducible for AppState {
                 if let Some(id) = last {
                     s.active = id;
                     s.edited();
-                    s.run_analysis();
+                    s.refresh();
                 }
             }
             Action::NewFile => {
                 if s.frozen.is_some() {
                     // The frozen report's lone empty tab is the new file.
                     s.unfreeze();
-                    s.run_analysis();
+                    s.refresh();
                     return Rc::new(s);
                 }
                 let id = s.next_id;
@@ -519,7 +554,7 @@ impl Reducible for AppState {
                 }
                 s.selected = None;
                 s.edited();
-                s.run_analysis();
+                s.refresh();
             }
             Action::Activate(id) => {
                 if s.active == id {
@@ -531,14 +566,14 @@ impl Reducible for AppState {
                 if let Some(f) = s.files.iter_mut().find(|f| f.id == id) {
                     f.name = name.trim().to_string();
                     s.edited();
-                    s.run_analysis();
+                    s.refresh();
                 }
             }
             Action::SetKind { id, kind } => {
                 if let Some(f) = s.files.iter_mut().find(|f| f.id == id) {
                     f.kind = kind;
                     s.edited();
-                    s.run_analysis();
+                    s.refresh();
                 }
             }
             Action::SelectFinding(index) => s.select(index),
@@ -563,7 +598,7 @@ impl Reducible for AppState {
                 s.options.changed_only = on;
                 s.selected = None;
                 s.revision += 1;
-                s.run_analysis();
+                s.refresh();
             }
             Action::ShowPanel(panel) => s.panel = panel,
             Action::ToggleTheme => {
@@ -597,6 +632,18 @@ impl Reducible for AppState {
                 s.previous_saved = set_aside;
             }
             Action::Replace(state) => s = *state,
+            Action::AnalysisDone { revision, report } => {
+                // A reply for inputs that have changed since is dropped: a newer request is on its way.
+                if revision != s.revision || s.frozen.is_some() {
+                    return self;
+                }
+                s.report = Rc::new(*report);
+                s.analyzed_revision = revision;
+                s.analysed_in_worker = true;
+                if s.selected.is_some_and(|i| i >= s.report.findings.len()) {
+                    s.selected = None;
+                }
+            }
         }
         Rc::new(s)
     }
@@ -887,5 +934,26 @@ mod tests {
         let s = reduce(s, Action::SetShare(ShareSettings { redact: false, findings_only: false }));
         assert_eq!(s.exported, None);
         assert_eq!(reduce(s, Action::CloseShare).share, None);
+    }
+
+    #[test]
+    fn large_inputs_wait_for_the_worker_and_late_replies_are_dropped() {
+        let s = AppState::from_files(Vec::new(), Theme::Light);
+        let big = "def v(r):\n    return [o.customer for o in Order.objects.all()]\n".repeat(LARGE_INPUT / 50);
+        let s = reduce(s, Action::AddFiles(vec![("big.py".into(), big.clone())]));
+        assert!(s.is_large() && s.is_stale(), "left for the worker");
+        let revision = s.revision;
+        let worker_report = analyze(&s.project(), &s.options);
+        // A reply for older inputs is ignored.
+        let ignored =
+            reduce(s.clone(), Action::AnalysisDone { revision: revision - 1, report: Box::new(worker_report.clone()) });
+        assert!(ignored.is_stale());
+        let done = reduce(s.clone(), Action::AnalysisDone { revision, report: Box::new(worker_report.clone()) });
+        assert!(!done.is_stale());
+        assert_eq!(*done.report, worker_report);
+        // Without a worker the app falls back to analysing in place.
+        let fallback = reduce(s, Action::Analyze);
+        assert!(!fallback.is_stale());
+        assert_eq!(*fallback.report, worker_report);
     }
 }

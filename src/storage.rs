@@ -63,7 +63,7 @@ fn load_key(key: &str) -> Option<AppState> {
     let mut state = AppState::from_files(saved.files, saved.theme);
     if let Some(options) = saved.options {
         state.options = options;
-        state.run_analysis();
+        state.refresh();
     }
     if state.files.iter().any(|f| f.id == saved.active) {
         state.active = saved.active;

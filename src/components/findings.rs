@@ -17,10 +17,15 @@ pub struct Props {
     pub on_changed_only: Callback<bool>,
 }
 
+/// Findings shown per severity before "show all": thousands of list items would stall the page.
+const SHOWN_PER_GROUP: usize = 200;
+
 /// Findings grouped by severity, most severe first; the selected one expands to its fix and docs.
 #[function_component(FindingsList)]
 pub fn findings_list(p: &Props) -> Html {
     let r = &p.report;
+    // View-only state: which long groups the reader asked to see in full.
+    let expanded = use_state(Vec::<Severity>::new);
     let changed_toggle = (!r.diffs.is_empty()).then(|| {
         let next = !p.changed_only;
         html! {
@@ -46,11 +51,27 @@ pub fn findings_list(p: &Props) -> Html {
         <div class={classes!("findings", p.stale.then_some("stale"))} data-testid="findings">
             { changed_toggle.unwrap_or_default() }
             { for Severity::ALL.iter().rev().map(|sev| {
-                let items: Vec<(usize, &Finding)> = r.findings.iter().enumerate().filter(|(_, f)| f.severity == *sev).collect();
+                let mut items: Vec<(usize, &Finding)> = r.findings.iter().enumerate().filter(|(_, f)| f.severity == *sev).collect();
                 if items.is_empty() { return html! {}; }
+                let total = items.len();
+                // The selected finding stays visible even when it is past the cut.
+                let cut = if expanded.contains(sev) { total } else { SHOWN_PER_GROUP };
+                let hidden = total.saturating_sub(cut);
+                if hidden > 0 {
+                    let keep = p.selected;
+                    items = items.into_iter().enumerate().filter(|(n, (i, _))| *n < cut || Some(*i) == keep).map(|(_, x)| x).collect();
+                }
+                let show_all = {
+                    let (expanded, sev) = (expanded.clone(), *sev);
+                    Callback::from(move |_: MouseEvent| {
+                        let mut next = (*expanded).clone();
+                        next.push(sev);
+                        expanded.set(next);
+                    })
+                };
                 html! {
                     <section class="group">
-                        <h3 class={format!("sev-{}", sev.as_str())}>{ format!("{} · {}", sev.as_str(), items.len()) }</h3>
+                        <h3 class={format!("sev-{}", sev.as_str())}>{ format!("{} · {}", sev.as_str(), total) }</h3>
                         <ul>
                             { for items.into_iter().map(|(i, f)| {
                                 let selected = p.selected == Some(i);
@@ -72,6 +93,11 @@ pub fn findings_list(p: &Props) -> Html {
                                 }
                             }) }
                         </ul>
+                        if hidden > 0 {
+                            <button class="link show-all" data-testid="show-all" onclick={show_all}>
+                                { format!("Show all {total} ({hidden} more)") }
+                            </button>
+                        }
                     </section>
                 }
             }) }

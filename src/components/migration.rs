@@ -1,6 +1,8 @@
 use engine::{MigrationReport, OperationReport};
 use yew::prelude::*;
 
+use super::field::CommitField;
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub migration: MigrationReport,
@@ -43,9 +45,8 @@ pub fn migration_view(p: &Props) -> Html {
                     </select>
                 </label>
                 <label>{ "Hot tables " }
-                    <input data-testid="hot-tables" type="text" placeholder="shop_order, auth_user"
-                        value={p.hot_tables.join(", ")}
-                        onchange={p.on_hot_tables.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().value())} />
+                    <CommitField testid="hot-tables" placeholder="shop_order, auth_user" label="Hot tables"
+                        value={AttrValue::from(p.hot_tables.join(", "))} on_commit={p.on_hot_tables.clone()} />
                 </label>
             </div>
             if !m.reasons.is_empty() {

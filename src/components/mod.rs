@@ -4,6 +4,7 @@
 pub mod detail;
 pub mod diffview;
 pub mod editor;
+pub mod field;
 pub mod findings;
 pub mod migration;
 pub mod plan;

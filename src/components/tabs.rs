@@ -1,6 +1,8 @@
 use engine::FileKind;
 use yew::prelude::*;
 
+use super::field::CommitField;
+
 use crate::state::EditorFile;
 
 #[derive(Clone, PartialEq)]
@@ -58,14 +60,16 @@ pub struct FileBarProps {
 /// Name and kind of the active tab.
 #[function_component(FileBar)]
 pub fn file_bar(p: &FileBarProps) -> Html {
-    let on_name = p.on_rename.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
     let on_kind =
         p.on_kind.reform(|e: Event| FileKind::parse(&e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()));
     let current = p.file.kind.map(|k| k.as_str()).unwrap_or("auto");
+
     html! {
         <div class="filebar">
-            <input data-testid="file-name" class="filename" placeholder="file name (optional), e.g. blog/views.py"
-                value={p.file.name.clone()} onchange={on_name} aria-label="File name" />
+            // Keyed by tab, so switching tabs shows that tab's name even when two names are equal.
+            <CommitField key={p.file.id} value={AttrValue::from(p.file.name.clone())} on_commit={p.on_rename.clone()}
+                testid="file-name" class="filename" label="File name"
+                placeholder="file name (optional), e.g. blog/views.py" />
             <label class="kindpick">
                 <span>{"kind"}</span>
                 <select data-testid="kind-select" onchange={on_kind} aria-label="File kind">

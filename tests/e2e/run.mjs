@@ -460,6 +460,8 @@ await test('JSON and SARIF downloads use the CLI\'s schemas; the print view show
   assert.equal(log.runs[0].results.length, count);
   assert.ok(log.runs[0].results.every((r) => r.locations[0].physicalLocation.region.startLine >= 1));
   await page.locator('[data-testid=share-close]').click();
+  // What the browser does before it lays the page out for paper.
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.locator('[data-testid=editor]').isVisible(), false);
   const printed = page.locator('[data-testid=print-report]');
