@@ -37,7 +37,7 @@ pub struct AnalysisWorker {
     glue: String,
     wasm: String,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl AnalysisWorker {
@@ -54,8 +54,10 @@ impl AnalysisWorker {
                 on_reply(read_reply(&e.data()));
             })
         };
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-            on_reply(WorkerReply::Failed { message: e.message() });
+        // A script that fails to load sends a plain `Event`, not an `ErrorEvent`.
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let message = e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "the worker did not start".into(), |e| e.message());
+            on_reply(WorkerReply::Failed { message });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

@@ -554,7 +554,7 @@ await test('autosave says when the inputs are too large to keep, and keeps them 
 
 // Suites kept in their own files get the same harness.
 const harness = { test, open, paste, rename, addFile, reportSignature, browser, origin, artifacts, fixture, here, dist };
-for (const suite of ['./hardening.mjs', './perf.mjs']) {
+for (const suite of ['./hardening.mjs', './badinput.mjs', './perf.mjs']) {
   const path = join(here, suite);
   if (await readFile(path).then(() => true, () => false)) await (await import(path)).default(harness);
 }

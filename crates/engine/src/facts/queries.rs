@@ -260,6 +260,23 @@ pub struct QueryFacts {
     pub cached_objects: Vec<CachedObject>,
     pub class_querysets: Vec<ClassQueryset>,
     pub template_renders: Vec<TemplateRender>,
+    /// `loop_queries` indexes by the queryset they iterate, built on first use: a big file can hold
+    /// thousands of loops, and each finding's fix asks for the accesses of its own queryset.
+    by_origin: std::cell::OnceCell<HashMap<*const Origin, Vec<usize>>>,
+}
+
+impl QueryFacts {
+    /// The loop accesses over one queryset, in source order.
+    pub fn loop_queries_over<'a>(&'a self, origin: &Rc<Origin>) -> impl Iterator<Item = &'a LoopQuery> + 'a {
+        let index = self.by_origin.get_or_init(|| {
+            let mut index: HashMap<*const Origin, Vec<usize>> = HashMap::new();
+            for (i, q) in self.loop_queries.iter().enumerate() {
+                index.entry(Rc::as_ptr(&q.origin)).or_default().push(i);
+            }
+            index
+        });
+        index.get(&Rc::as_ptr(origin)).into_iter().flatten().map(move |&i| &self.loop_queries[i])
+    }
 }
 
 /// A template rendered with a context whose values are querysets or model instances.

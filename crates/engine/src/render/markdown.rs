@@ -5,7 +5,6 @@ use std::fmt::Write;
 
 use crate::project::Project;
 use crate::report::{Finding, Report, Severity};
-use crate::text::nth_line;
 
 use super::{diff_note, fence_for, Sources};
 
@@ -78,7 +77,7 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
         let place = diff_note(f).map(|n| format!(", {n}")).unwrap_or_default();
         let _ = writeln!(out, "`{}:{}` ({} confidence{place})\n", f.path, f.line, f.confidence.as_str());
         let _ = writeln!(out, "{}\n", escape_inline(&f.message));
-        if let Some(line) = sources.text(&f.path).and_then(|s| nth_line(s, f.line)) {
+        if let Some(line) = sources.line(&f.path, f.line) {
             let fence = fence_for(line);
             let _ = writeln!(out, "{fence}python\n{}\n{fence}\n", line.trim_end());
         }

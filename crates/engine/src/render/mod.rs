@@ -15,24 +15,39 @@ use crate::project::Project;
 /// The texts findings point into: the project's files by report path, plus the files rebuilt from
 /// the diffs among them (lines a diff does not show are blank).
 pub struct Sources<'p> {
-    texts: HashMap<String, Cow<'p, str>>,
+    texts: HashMap<String, Source<'p>>,
+}
+
+struct Source<'p> {
+    text: Cow<'p, str>,
+    /// Byte offsets of line starts, built when a line is first asked for: reports can carry
+    /// thousands of findings in one big file.
+    starts: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'p> Source<'p> {
+    fn new(text: Cow<'p, str>) -> Source<'p> {
+        Source { text, starts: std::cell::OnceCell::new() }
+    }
 }
 
 impl<'p> Sources<'p> {
     pub fn new(project: &'p Project) -> Sources<'p> {
-        let mut texts: HashMap<String, Cow<'p, str>> = HashMap::new();
+        let mut texts: HashMap<String, Source<'p>> = HashMap::new();
         let mut diffs = Vec::new();
         for (i, f) in project.files.iter().enumerate() {
             let kind = f.kind.unwrap_or_else(|| crate::project::detect_kind(&f.path, &f.text));
             if kind == crate::project::FileKind::Diff {
                 diffs.push(f.text.as_str());
             }
-            texts.insert(crate::analysis::display_path(&f.path, i), Cow::Borrowed(f.text.as_str()));
+            texts.insert(crate::analysis::display_path(&f.path, i), Source::new(Cow::Borrowed(f.text.as_str())));
         }
         for text in diffs {
             for patch in crate::diff::parse(text).files {
                 if let Some(path) = patch.new_path.clone() {
-                    texts.entry(path).or_insert_with(|| Cow::Owned(crate::diff::rebuild(&patch, false, &[]).text));
+                    texts
+                        .entry(path)
+                        .or_insert_with(|| Source::new(Cow::Owned(crate::diff::rebuild(&patch, false, &[]).text)));
                 }
             }
         }
@@ -41,7 +56,20 @@ impl<'p> Sources<'p> {
 
     /// The text of the file a report path refers to (report paths name unnamed inputs `<input N>`).
     pub fn text(&self, path: &str) -> Option<&str> {
-        self.texts.get(path).map(|t| t.as_ref())
+        self.texts.get(path).map(|s| s.text.as_ref())
+    }
+
+    /// Line `n` (1-based, without its line ending) of the file a report path refers to.
+    pub fn line(&self, path: &str, n: u32) -> Option<&str> {
+        let source = self.texts.get(path)?;
+        let text = source.text.as_ref();
+        let starts = source
+            .starts
+            .get_or_init(|| std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect());
+        let start = *starts.get((n as usize).checked_sub(1)?)?;
+        let end = starts.get(n as usize).map_or(text.len(), |&next| next - 1);
+        let line = &text[start..end];
+        Some(line.strip_suffix('\r').unwrap_or(line))
     }
 }
 
@@ -70,4 +98,22 @@ pub(crate) fn fence_for(code: &str) -> String {
         }
     }
     "`".repeat((longest + 1).max(3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::SourceFile;
+
+    #[test]
+    fn lines_are_found_by_number_whatever_the_line_endings() {
+        let project = Project::new(vec![SourceFile::new("a.py", "one\r\ntwo\n\nfour")]);
+        let sources = Sources::new(&project);
+        let lines: Vec<_> = (0..=5).map(|n| sources.line("a.py", n)).collect();
+        assert_eq!(lines, [None, Some("one"), Some("two"), Some(""), Some("four"), None]);
+        assert_eq!(sources.line("missing.py", 1), None);
+        for n in 1..=4 {
+            assert_eq!(sources.line("a.py", n), crate::text::nth_line(&project.files[0].text, n));
+        }
+    }
 }

@@ -5,7 +5,6 @@ use std::fmt::Write;
 
 use crate::project::Project;
 use crate::report::{Finding, Report, Severity};
-use crate::text::nth_line;
 
 use super::{diff_note, Sources};
 
@@ -14,7 +13,7 @@ pub fn render(report: &Report, project: &Project, color: bool) -> String {
     let mut out = String::new();
     let sources = Sources::new(project);
     for f in &report.findings {
-        render_finding(&mut out, f, sources.text(&f.path), color);
+        render_finding(&mut out, f, sources.line(&f.path, f.line), color);
         out.push('\n');
     }
     for d in &report.diffs {
@@ -65,15 +64,15 @@ fn severity_color(s: Severity) -> &'static str {
     }
 }
 
-/// One finding in rustc's layout.
-pub fn render_finding(out: &mut String, f: &Finding, source: Option<&str>, color: bool) {
+/// One finding in rustc's layout; `line` is the source line it starts on, when known.
+pub fn render_finding(out: &mut String, f: &Finding, line: Option<&str>, color: bool) {
     let head = format!("{}[{}]", f.severity.as_str(), f.code);
     let _ = writeln!(out, "{}: {}", paint(color, severity_color(f.severity), &head), paint(color, "1", &f.message));
     let gutter = f.line.to_string().len();
     let pad = " ".repeat(gutter);
     let place = diff_note(f).map(|n| format!(" ({n})")).unwrap_or_default();
     let _ = writeln!(out, "{pad}{} {}:{}:{}{place}", paint(color, "1;34", "-->"), f.path, f.line, f.column);
-    if let Some(line) = source.and_then(|s| nth_line(s, f.line)) {
+    if let Some(line) = line {
         let bar = paint(color, "1;34", "|");
         let _ = writeln!(out, "{pad} {bar}");
         let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();

@@ -57,7 +57,7 @@ pub(crate) fn fetch_fix(ctx: &PyContext<'_, '_>, fact: &LoopQuery) -> Fix {
 fn fetch_plan(ctx: &PyContext<'_, '_>, origin: &Rc<Origin>) -> (Vec<String>, Vec<String>) {
     let mut select = Vec::new();
     let mut prefetch = Vec::new();
-    for q in ctx.queries.loop_queries.iter().filter(|q| Rc::ptr_eq(&q.origin, origin)) {
+    for q in ctx.queries.loop_queries_over(origin) {
         let list = match &q.kind {
             AccessKind::Object if q.id_only => continue,
             AccessKind::Object if !q.path_has_many => &mut select,
