@@ -396,10 +396,11 @@ fn header_path(raw: &str) -> Option<String> {
 /// carry one.
 fn strip_prefixes(old: Option<String>, new: Option<String>) -> (Option<String>, Option<String>) {
     let prefix = |p: &Option<String>| {
-        p.as_deref().and_then(|p| {
-            let b = p.as_bytes();
-            (b.len() > 2 && b[1] == b'/' && b[0].is_ascii_lowercase()).then_some(b[0])
-        })
+        // A pattern, not `cond.then_some(b[0])`: that evaluates `b[0]` even for an empty name.
+        match p.as_deref().map(str::as_bytes) {
+            Some(&[letter, b'/', _, ..]) if letter.is_ascii_lowercase() => Some(letter),
+            _ => None,
+        }
     };
     let strip = |p: Option<String>| p.map(|p| p[2..].to_string());
     match (prefix(&old), prefix(&new)) {
