@@ -56,7 +56,8 @@ impl AnalysisWorker {
         };
         // A script that fails to load sends a plain `Event`, not an `ErrorEvent`.
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-            let message = e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "the worker did not start".into(), |e| e.message());
+            let message =
+                e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "the worker did not start".into(), |e| e.message());
             on_reply(WorkerReply::Failed { message });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
