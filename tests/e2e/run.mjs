@@ -503,6 +503,9 @@ await test('a pasted diff reports findings at the diff\'s lines, marked when cha
 
 await test('rule pages are generated from the rule docs and reachable from the playbook', async (page) => {
   await open(page);
+  // The report lists the playbook sections its findings touch.
+  await page.locator('[data-testid=touched-section][data-slug=n-plus-one]').waitFor();
+  assert.equal(await page.locator('[data-testid=touched-section][data-slug=online-migrations]').count(), 0);
   await page.locator('[data-testid=playbook]').click();
   await page.locator('[data-testid=rule-link][data-code=QRY101]').click();
   const rule = page.locator('[data-testid=rule-page][data-code=QRY101]');
