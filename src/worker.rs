@@ -16,7 +16,8 @@ use wasm_bindgen::JsCast;
 pub fn analyze_json(project: &str, options: &str) -> Result<String, JsValue> {
     let project: Project = serde_json::from_str(project).map_err(|e| JsValue::from_str(&format!("project: {e}")))?;
     let options: Options = serde_json::from_str(options).map_err(|e| JsValue::from_str(&format!("options: {e}")))?;
-    serde_json::to_string(&engine::analyze(&project, &options)).map_err(|e| JsValue::from_str(&e.to_string()))
+    // The same renderer as the JSON download: one copy of the report's serialiser in the wasm.
+    Ok(engine::render::json(&engine::analyze(&project, &options)))
 }
 
 /// What comes back from the worker for one request.
