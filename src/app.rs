@@ -22,7 +22,7 @@ use crate::{outbound, storage, timing, upload};
 
 /// Pause in typing before the report is refreshed: short for ordinary inputs, whose analysis takes
 /// a few milliseconds, longer for big ones so a burst of typing is analysed once.
-const ANALYZE_DEBOUNCE_MS: u32 = 20;
+const ANALYZE_DEBOUNCE_MS: u32 = 5;
 const BIG_INPUT: usize = 50_000;
 const BIG_DEBOUNCE_MS: u32 = 150;
 const AUTOSAVE_DEBOUNCE_MS: u32 = 600;

@@ -67,26 +67,6 @@ pub fn editor(p: &Props) -> Html {
         })
     };
 
-    // After every render (new marks, new text) the backdrop and gutter follow the textarea again.
-    {
-        let (textarea, backdrop, gutter) = (textarea.clone(), backdrop.clone(), gutter.clone());
-        use_effect(move || {
-            if let Some(ta) = textarea.cast::<HtmlTextAreaElement>() {
-                if let Some(b) = backdrop.cast::<web_sys::Element>() {
-                    if b.scroll_top() != ta.scroll_top() || b.scroll_left() != ta.scroll_left() {
-                        b.set_scroll_top(ta.scroll_top());
-                        b.set_scroll_left(ta.scroll_left());
-                    }
-                }
-                if let Some(g) = gutter.cast::<web_sys::Element>() {
-                    if g.scroll_top() != ta.scroll_top() {
-                        g.set_scroll_top(ta.scroll_top());
-                    }
-                }
-            }
-        });
-    }
-
     // Jump to a finding: select its span and scroll it into the upper third.
     {
         let textarea = textarea.clone();
