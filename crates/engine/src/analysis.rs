@@ -52,6 +52,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     }
     let expanded = expand_diffs(&diff_texts, &inputs, options, &mut emitter);
     inputs.extend(expanded.inputs);
+    parse_ahead(&mut inputs);
 
     for input in inputs.iter_mut() {
         let Input { path, text, kind, .. } = input;
@@ -314,6 +315,42 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
     }
     out
 }
+
+/// Parses the Python inputs on every core before the (sequential) pipeline uses them; parsing is
+/// over half of the work on a real project. Only successful parses are kept: a file that fails is
+/// parsed again in the main loop, which reports the problem. In wasm there are no threads, and the
+/// main loop parses as before.
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_ahead(inputs: &mut [Input]) {
+    /// Deeply nested code recurses in the parser; give each thread the room a main thread has.
+    const STACK: usize = 64 * 1024 * 1024;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let todo: Vec<&mut Input> = inputs.iter_mut().filter(|i| i.kind.is_python() && i.parsed.is_none()).collect();
+    if threads < 2 || todo.len() < 2 {
+        return;
+    }
+    // Deal the files out round-robin by size so each thread gets a similar share of the text.
+    let mut todo = todo;
+    todo.sort_by_key(|i| std::cmp::Reverse(i.text.len()));
+    let mut shares: Vec<Vec<&mut Input>> = (0..threads).map(|_| Vec::new()).collect();
+    for (n, input) in todo.into_iter().enumerate() {
+        shares[n % threads].push(input);
+    }
+    std::thread::scope(|scope| {
+        for share in shares {
+            let spawned = std::thread::Builder::new().stack_size(STACK).spawn_scoped(scope, move || {
+                for input in share {
+                    input.parsed = parse_python(&input.path, &input.text).ok();
+                }
+            });
+            // If a thread cannot be started, those files are parsed by the main loop instead.
+            drop(spawned);
+        }
+    });
+}
+
+#[cfg(target_arch = "wasm32")]
+fn parse_ahead(_inputs: &mut [Input]) {}
 
 /// Rebuilds a partial Python file, leaving out the hunks that cannot be parsed in place, so the rest
 /// is still analysed. Hunks that do not parse even on their own (with the synthetic lines
