@@ -24,7 +24,7 @@ cargo test --quiet
 
 step "the CLI's SARIF against the SARIF 2.1.0 schema"
 cargo build -p djreview-cli --quiet
-node tests/sarif/validate.mjs target/debug/djreview
+node tests/sarif/validate.mjs "${CARGO_TARGET_DIR:-target}/debug/djreview"
 
 step "the engine builds for wasm32-unknown-unknown"
 cargo check -p djreview-engine --target wasm32-unknown-unknown --quiet
