@@ -180,6 +180,7 @@ pub fn app() -> Html {
     let active = state.active_file().cloned();
     let active_path = state.report_path(state.active).unwrap_or_default();
     let active_text = active.as_ref().map(|f| f.text.as_str()).unwrap_or_default();
+    let mut diff_lines: Option<engine::text::LineIndex> = None;
     let marks: Rc<Vec<Mark>> = Rc::new(
         report
             .findings
@@ -192,10 +193,9 @@ pub fn app() -> Html {
                 // A finding in a file rebuilt from a diff is marked on the diff's line.
                 let d = f.diff.as_ref().filter(|d| d.path == active_path)?;
                 let line = d.line?;
-                let width = active_text
-                    .lines()
-                    .nth(line.saturating_sub(1) as usize)
-                    .map_or(1, |l| l.chars().count() as u32 + 1);
+                // One index for all of them: a diff can carry many findings.
+                let lines = diff_lines.get_or_insert_with(|| engine::text::LineIndex::new(active_text));
+                let width = lines.line(active_text, line).map_or(1, |l| l.chars().count() as u32 + 1);
                 Some(Mark { index: i, line, column: 1, end_line: line, end_column: width, severity: f.severity })
             })
             .collect(),

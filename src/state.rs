@@ -417,10 +417,10 @@ impl AppState {
         } else if let Some((diff, line)) = f.diff.as_ref().and_then(|d| Some((d.path.clone(), d.line?))) {
             if let Some(file) = self.file_for_path(&diff) {
                 let file_id = file.id;
-                let width =
-                    file.text.lines().nth(line.saturating_sub(1) as usize).map_or(1, |l| l.chars().count() as u32 + 1);
+                let whole = engine::text::Span::line(line, &file.text);
                 self.active = file_id;
-                self.focus = Some(Focus { file_id, line, column: 1, end_line: line, end_column: width, nonce });
+                self.focus =
+                    Some(Focus { file_id, line, column: 1, end_line: line, end_column: whole.end_column, nonce });
             }
         }
     }
@@ -579,10 +579,7 @@ impl Reducible for AppState {
             Action::SelectFinding(index) => s.select(index),
             Action::FocusLine(line) => {
                 let nonce = s.focus.map_or(0, |f| f.nonce.wrapping_add(1));
-                let width = s
-                    .active_file()
-                    .and_then(|f| f.text.lines().nth(line.saturating_sub(1) as usize))
-                    .map_or(1, |l| l.chars().count() as u32 + 1);
+                let width = s.active_file().map_or(2, |f| engine::text::Span::line(line, &f.text).end_column);
                 s.focus = Some(Focus { file_id: s.active, line, column: 1, end_line: line, end_column: width, nonce });
             }
             Action::SetPostgres(version) => {

@@ -5,21 +5,21 @@
 use std::collections::HashMap;
 
 use crate::report::Finding;
+use crate::text::LineIndex;
 
 const MARKER: &str = "djreview: ignore";
 
 /// Splits findings into (kept, suppressed).
 pub fn split(findings: Vec<Finding>, texts: &HashMap<String, &str>) -> (Vec<Finding>, Vec<Finding>) {
-    // Only files that mention the marker can suppress anything; their lines are split once, since
-    // one big file can carry thousands of findings.
-    let lines: HashMap<&str, Vec<&str>> = texts
+    // Only files that mention the marker can suppress anything; they are indexed once, since one
+    // big file can carry thousands of findings.
+    let indexed: HashMap<&str, (&str, LineIndex)> = texts
         .iter()
         .filter(|(_, text)| text.contains(MARKER))
-        .map(|(path, text)| (path.as_str(), text.split('\n').collect()))
+        .map(|(path, text)| (path.as_str(), (*text, LineIndex::new(text))))
         .collect();
     findings.into_iter().partition(|f| {
-        let line = lines.get(f.path.as_str()).and_then(|l| l.get((f.line as usize).wrapping_sub(1))).copied();
-        let line = line.map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or("");
+        let line = indexed.get(f.path.as_str()).and_then(|(text, index)| index.line(text, f.line)).unwrap_or("");
         !suppresses(line, &f.code, &f.name)
     })
 }

@@ -38,6 +38,14 @@ impl LineIndex {
         self.starts.len()
     }
 
+    /// Line `n` (1-based) of `text`, the text this index was built from, without its line ending.
+    pub fn line<'t>(&self, text: &'t str, n: u32) -> Option<&'t str> {
+        let start = *self.starts.get((n as usize).checked_sub(1)?)?;
+        let end = self.starts.get(n as usize).map_or(text.len(), |&next| next - 1);
+        let line = text.get(start..end)?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+
     /// 1-based line and 1-based character column of a byte offset. Offsets past the end clamp to it;
     /// offsets inside a multi-byte character count that character.
     pub fn position(&self, text: &str, offset: usize) -> (u32, u32) {

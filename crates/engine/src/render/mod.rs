@@ -20,14 +20,13 @@ pub struct Sources<'p> {
 
 struct Source<'p> {
     text: Cow<'p, str>,
-    /// Byte offsets of line starts, built when a line is first asked for: reports can carry
-    /// thousands of findings in one big file.
-    starts: std::cell::OnceCell<Vec<usize>>,
+    /// Built when a line is first asked for: reports can carry thousands of findings in one big file.
+    lines: std::cell::OnceCell<crate::text::LineIndex>,
 }
 
 impl<'p> Source<'p> {
     fn new(text: Cow<'p, str>) -> Source<'p> {
-        Source { text, starts: std::cell::OnceCell::new() }
+        Source { text, lines: std::cell::OnceCell::new() }
     }
 }
 
@@ -63,13 +62,7 @@ impl<'p> Sources<'p> {
     pub fn line(&self, path: &str, n: u32) -> Option<&str> {
         let source = self.texts.get(path)?;
         let text = source.text.as_ref();
-        let starts = source
-            .starts
-            .get_or_init(|| std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect());
-        let start = *starts.get((n as usize).checked_sub(1)?)?;
-        let end = starts.get(n as usize).map_or(text.len(), |&next| next - 1);
-        let line = &text[start..end];
-        Some(line.strip_suffix('\r').unwrap_or(line))
+        source.lines.get_or_init(|| crate::text::LineIndex::new(text)).line(text, n)
     }
 }
 
