@@ -14,7 +14,10 @@ Options for `check`:
   --fail-on LEVEL                    exit 1 when a finding is at or above LEVEL:
                                      info, low, medium, high (default), critical, or never
   --postgres N                       PostgreSQL major version migrations run on (default: 16)
-  --profile production|development   what the settings are for (default: production)
+  --profile production|development   what the settings are for (default: production);
+                                     development keeps only the checks Django runs on every `check`
+  --django VERSION                   Django version the settings are checked for (default: 5.2;
+                                     6.0 and 6.1 add their deploy checks)
   --hot-table NAME                   a large or busy table (repeatable)
   --disable CODE|NAME                switch a rule off (repeatable)
   --changed-only                     with a unified diff among the inputs, keep only findings on
@@ -141,6 +144,15 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                     "development" | "dev" => Profile::Development,
                     v => return Err(format!("unknown profile `{v}` (production, development)")),
                 }
+            }
+            "--django" => {
+                let v = value()?;
+                let ok = v.split('.').take(2).all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    && (4..=9).contains(&v.split('.').next().unwrap_or("").parse::<u8>().unwrap_or(0));
+                if !ok {
+                    return Err(format!("`--django` takes a version such as 5.2 or 6.1, not `{v}`"));
+                }
+                check.options.django = v;
             }
             "--hot-table" => check.options.hot_tables.push(value()?),
             "--disable" => {

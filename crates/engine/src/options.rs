@@ -27,6 +27,9 @@ pub struct Options {
     pub disabled_rules: Vec<String>,
     /// With a diff in the input: report only findings on lines the change added.
     pub changed_only: bool,
+    /// The Django version the settings are checked for (`"5.2"`, `"6.1"`): version-specific deploy
+    /// checks follow it.
+    pub django: String,
 }
 
 impl Default for Options {
@@ -37,6 +40,7 @@ impl Default for Options {
             hot_tables: Vec::new(),
             disabled_rules: Vec::new(),
             changed_only: false,
+            django: "5.2".into(),
         }
     }
 }

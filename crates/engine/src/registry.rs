@@ -4,7 +4,7 @@
 use crate::analysis::{Emitter, ProjectContext, PyContext, TemplateContext};
 use crate::rule::RuleMeta;
 use crate::rules::{
-    asyncio, caching, celery, explain, migrations, queries, security, side_effects, storage, syntax, templates, time,
+    asyncio, caching, celery, deploy, explain, migrations, queries, security, side_effects, storage, syntax, templates, time,
     transactions,
 };
 
@@ -75,6 +75,50 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &celery::cel105_acks_late_non_idempotent::ACKS_LATE_NON_IDEMPOTENT,
         check: Check::Python(celery::cel105_acks_late_non_idempotent::check),
+    },
+    Rule {
+        meta: &deploy::dep101_security_middleware_missing::SECURITY_MIDDLEWARE_MISSING,
+        check: Check::Project(deploy::dep101_security_middleware_missing::check),
+    },
+    Rule {
+        meta: &deploy::dep102_hsts_incomplete::HSTS_INCOMPLETE,
+        check: Check::Project(deploy::dep102_hsts_incomplete::check),
+    },
+    Rule {
+        meta: &deploy::dep103_ssl_redirect_off::SSL_REDIRECT_OFF,
+        check: Check::Project(deploy::dep103_ssl_redirect_off::check),
+    },
+    Rule {
+        meta: &deploy::dep104_weak_secret_key::WEAK_SECRET_KEY,
+        check: Check::Project(deploy::dep104_weak_secret_key::check),
+    },
+    Rule {
+        meta: &deploy::dep105_insecure_cookie::INSECURE_COOKIE,
+        check: Check::Project(deploy::dep105_insecure_cookie::check),
+    },
+    Rule {
+        meta: &deploy::dep106_debug_enabled::DEBUG_ENABLED,
+        check: Check::Project(deploy::dep106_debug_enabled::check),
+    },
+    Rule {
+        meta: &deploy::dep107_security_header_settings::SECURITY_HEADER_SETTINGS,
+        check: Check::Project(deploy::dep107_security_header_settings::check),
+    },
+    Rule {
+        meta: &deploy::dep108_allowed_hosts_empty::ALLOWED_HOSTS_EMPTY,
+        check: Check::Project(deploy::dep108_allowed_hosts_empty::check),
+    },
+    Rule {
+        meta: &deploy::dep109_csrf_failure_view::CSRF_FAILURE_VIEW,
+        check: Check::Project(deploy::dep109_csrf_failure_view::check),
+    },
+    Rule {
+        meta: &deploy::dep110_cache_in_served_directory::CACHE_IN_SERVED_DIRECTORY,
+        check: Check::Project(deploy::dep110_cache_in_served_directory::check),
+    },
+    Rule {
+        meta: &deploy::dep111_csrf_origin_without_scheme::CSRF_ORIGIN_WITHOUT_SCHEME,
+        check: Check::Project(deploy::dep111_csrf_origin_without_scheme::check),
     },
     Rule { meta: &explain::exp100_unreadable_plan::UNREADABLE_PLAN, check: Check::FrontEnd },
     Rule {

@@ -2,6 +2,7 @@
 //! queryset flow through Python code (queries executed per loop iteration), and more as rules need.
 
 pub mod code;
+pub mod deploy;
 pub mod models;
 pub mod queries;
 pub mod settings;

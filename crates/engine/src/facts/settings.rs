@@ -59,6 +59,29 @@ impl SValue {
         }
     }
 
+    /// A value written out in full: no environment, branch or computation anywhere inside.
+    pub fn is_literal(&self) -> bool {
+        match self {
+            SValue::List(items) => items.iter().all(SValue::is_literal),
+            SValue::Dict(items) => items.iter().all(|(k, v)| k.is_literal() && v.is_literal()),
+            other => other.is_known(),
+        }
+    }
+
+    /// Python's truthiness, for literal values.
+    pub fn truthy(&self) -> Option<bool> {
+        Some(match self {
+            SValue::None => false,
+            SValue::Bool(b) => *b,
+            SValue::Int(i) => *i != 0,
+            SValue::Float(f) => *f != 0.0,
+            SValue::Str(s) => !s.is_empty(),
+            SValue::List(l) => !l.is_empty(),
+            SValue::Dict(d) => !d.is_empty(),
+            _ => return None,
+        })
+    }
+
     pub fn is_known(&self) -> bool {
         !matches!(self, SValue::Env { .. } | SValue::Depends { .. } | SValue::Unknown(_))
     }
@@ -118,6 +141,9 @@ pub struct Setting {
     pub value: SValue,
     pub path: String,
     pub span: Span,
+    /// The `from … import *` statements (file, line) that brought this value into the judged
+    /// module, outermost first; empty when the module set it itself.
+    pub via: Vec<(String, u32)>,
 }
 
 /// The effective settings of one settings module (after its imports).
@@ -125,6 +151,8 @@ pub struct Setting {
 pub struct SettingsModule {
     pub path: String,
     pub values: BTreeMap<String, Setting>,
+    /// Paths of the settings modules this one star-imports (directly or through others).
+    pub imports: Vec<String>,
 }
 
 impl SettingsModule {
@@ -146,9 +174,13 @@ impl ProjectSettings {
         let mut modules = Vec::new();
         for &i in &settings {
             let mut env = BTreeMap::new();
-            let mut stack = Vec::new();
-            evaluate_file(files, &settings, i, &mut env, &mut stack);
-            modules.push(SettingsModule { path: files[i].path.clone(), values: env });
+            let mut walk = Walk::default();
+            evaluate_file(files, &settings, i, &mut env, &mut walk);
+            // Lower-case names were kept so settings computed from them evaluate; they are not settings.
+            env.retain(|k, _| is_setting_name(k));
+            let mut imports: Vec<String> = walk.read.iter().filter(|&&j| j != i).map(|&j| files[j].path.clone()).collect();
+            imports.dedup();
+            modules.push(SettingsModule { path: files[i].path.clone(), values: env, imports });
         }
         ProjectSettings { modules }
     }
@@ -196,21 +228,27 @@ fn module_name(path: &str) -> &str {
     file.strip_suffix(".py").unwrap_or(file)
 }
 
-fn evaluate_file(
-    files: &[PyFile],
-    settings: &[usize],
-    i: usize,
-    env: &mut BTreeMap<String, Setting>,
-    stack: &mut Vec<usize>,
-) {
-    if stack.contains(&i) || stack.len() > 8 {
+/// The state of one module's evaluation across its star imports.
+#[derive(Default)]
+struct Walk {
+    /// Files being evaluated (to stop import cycles).
+    stack: Vec<usize>,
+    /// The star-import statements leading to the file being evaluated.
+    chain: Vec<(String, u32)>,
+    /// Every file read, in order.
+    read: Vec<usize>,
+}
+
+fn evaluate_file(files: &[PyFile], settings: &[usize], i: usize, env: &mut BTreeMap<String, Setting>, walk: &mut Walk) {
+    if walk.stack.contains(&i) || walk.stack.len() > 8 {
         return;
     }
-    stack.push(i);
+    walk.stack.push(i);
+    walk.read.push(i);
     let f = &files[i];
-    let mut ev = Evaluator { files, settings, file: i, env, stack };
+    let mut ev = Evaluator { files, settings, file: i, env, walk };
     ev.block(f.parsed.body(), None);
-    stack.pop();
+    walk.stack.pop();
 }
 
 struct Evaluator<'e> {
@@ -218,7 +256,7 @@ struct Evaluator<'e> {
     settings: &'e [usize],
     file: usize,
     env: &'e mut BTreeMap<String, Setting>,
-    stack: &'e mut Vec<usize>,
+    walk: &'e mut Walk,
 }
 
 impl Evaluator<'_> {
@@ -230,7 +268,8 @@ impl Evaluator<'_> {
 
     fn set(&mut self, name: &str, value: SValue, node: &impl ast::Ranged) {
         let f = &self.files[self.file];
-        self.env.insert(name.to_string(), Setting { value, path: f.path.clone(), span: f.parsed.span_of(node) });
+        let setting = Setting { value, path: f.path.clone(), span: f.parsed.span_of(node), via: self.walk.chain.clone() };
+        self.env.insert(name.to_string(), setting);
     }
 
     fn stmt(&mut self, s: &Stmt, condition: Option<&str>) {
@@ -242,14 +281,17 @@ impl Evaluator<'_> {
                 if let Some(&j) =
                     self.settings.iter().find(|&&j| j != self.file && module_name(&self.files[j].path) == last)
                 {
-                    evaluate_file(self.files, self.settings, j, self.env, self.stack);
+                    let f = &self.files[self.file];
+                    self.walk.chain.push((f.path.clone(), f.parsed.span_of(s).line));
+                    evaluate_file(self.files, self.settings, j, self.env, self.walk);
+                    self.walk.chain.pop();
                 }
             }
             Stmt::Assign(a) => {
                 let value = self.eval(&a.value);
                 for t in &a.targets {
                     match t {
-                        Expr::Name(n) if is_setting_name(&n.id) => self.set(n.id.as_str(), value.clone(), s),
+                        Expr::Name(n) => self.set(n.id.as_str(), value.clone(), s),
                         Expr::Subscript(sub) => self.item_assign(sub, value.clone(), s),
                         _ => {}
                     }
@@ -257,10 +299,8 @@ impl Evaluator<'_> {
             }
             Stmt::AnnAssign(a) => {
                 if let (Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
-                    if is_setting_name(&n.id) {
-                        let value = self.eval(v);
-                        self.set(n.id.as_str(), value, s);
-                    }
+                    let value = self.eval(v);
+                    self.set(n.id.as_str(), value, s);
                 }
             }
             Stmt::AugAssign(a) => {
@@ -282,6 +322,12 @@ impl Evaluator<'_> {
             }
             Stmt::Expr(e) => self.mutation(&e.value, s),
             Stmt::If(i) => {
+                // A test the settings decide (`if DEBUG:` with DEBUG a literal) takes one branch.
+                match self.truth(&i.test) {
+                    Some(true) => return self.block(&i.body, condition),
+                    Some(false) => return self.block(&i.orelse, condition),
+                    None => {}
+                }
                 let cond = self.files[self.file].parsed.source_of(&*i.test).to_string();
                 let before = self.env.clone();
                 self.block(&i.body, Some(&cond));
@@ -297,6 +343,45 @@ impl Evaluator<'_> {
             }
             Stmt::With(w) => self.block(&w.body, condition),
             _ => {}
+        }
+    }
+
+    /// The truth of an `if` test when the values it reads are known literals.
+    fn truth(&self, test: &Expr) -> Option<bool> {
+        match test {
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => self.truth(&u.operand).map(|b| !b),
+            Expr::BoolOp(b) => {
+                let parts: Vec<Option<bool>> = b.values.iter().map(|v| self.truth(v)).collect();
+                // `and` is decided by any false part or by all true ones; `or` the other way round.
+                let decisive = b.op == ast::BoolOp::Or;
+                if parts.contains(&Some(decisive)) {
+                    Some(decisive)
+                } else if parts.iter().all(|p| *p == Some(!decisive)) {
+                    Some(!decisive)
+                } else {
+                    None
+                }
+            }
+            Expr::Compare(c) if c.ops.len() == 1 => {
+                let (l, r) = (self.eval(&c.left), self.eval(&c.comparators[0]));
+                if !l.is_literal() || !r.is_literal() {
+                    return None;
+                }
+                match c.ops[0] {
+                    ast::CmpOp::Eq => Some(l == r),
+                    ast::CmpOp::NotEq => Some(l != r),
+                    ast::CmpOp::Is if matches!((&l, &r), (SValue::None | SValue::Bool(_), _) | (_, SValue::None | SValue::Bool(_))) => Some(l == r),
+                    ast::CmpOp::IsNot if matches!((&l, &r), (SValue::None | SValue::Bool(_), _) | (_, SValue::None | SValue::Bool(_))) => Some(l != r),
+                    ast::CmpOp::In => match &r { SValue::List(items) => Some(items.contains(&l)), _ => None },
+                    ast::CmpOp::NotIn => match &r { SValue::List(items) => Some(!items.contains(&l)), _ => None },
+                    _ => None,
+                }
+            }
+            Expr::Constant(_) | Expr::Name(_) => {
+                let v = self.eval(test);
+                v.is_literal().then(|| v.truthy()).flatten()
+            }
+            _ => None,
         }
     }
 
@@ -448,7 +533,7 @@ impl Evaluator<'_> {
                         | "db_url" | "cache" | "cache_url" | "email" | "email_url" | "search_url",
                     ) if is_environ(b) => Some(SValue::Env {
                         var: var().unwrap_or_else(|| "DATABASE_URL".into()),
-                        default: keyword(c, "default").map(|d| Box::new(self.eval(d))),
+                        default: default_arg(1),
                     }),
                     _ => None,
                 }
@@ -482,8 +567,12 @@ fn set_path(value: &mut SValue, keys: &[String], new: SValue) {
     }
 }
 
-/// After a conditional: equal values stay, different ones become "depends on <condition>".
+/// After a conditional: equal values stay, different ones become "depends on <condition>". A
+/// setting assigned in one branch only depends on it too: the other branch leaves Django's default
+/// (or nothing known, for a name without one).
 fn merge(a: BTreeMap<String, Setting>, mut b: BTreeMap<String, Setting>, condition: &str) -> BTreeMap<String, Setting> {
+    let depends = |x: SValue, y: SValue| SValue::Depends { on: condition.to_string(), options: vec![x, y] };
+    let unset = |k: &str| django_default(k).unwrap_or_else(|| SValue::Unknown("not set".into()));
     let mut out = BTreeMap::new();
     for (k, sa) in a {
         match b.remove(&k) {
@@ -491,17 +580,53 @@ fn merge(a: BTreeMap<String, Setting>, mut b: BTreeMap<String, Setting>, conditi
                 out.insert(k, sa);
             }
             Some(sb) => {
-                let value = SValue::Depends { on: condition.to_string(), options: vec![sa.value.clone(), sb.value] };
+                let value = depends(sa.value.clone(), sb.value);
                 out.insert(k, Setting { value, ..sa });
             }
             None => {
-                // Set in one branch only: it depends on the condition whether it is set at all.
-                out.insert(k, sa);
+                let value = depends(sa.value.clone(), unset(&k));
+                out.insert(k, Setting { value, ..sa });
             }
         }
     }
-    out.extend(b);
+    for (k, sb) in b {
+        let value = depends(unset(&k), sb.value.clone());
+        out.insert(k, Setting { value, ..sb });
+    }
     out
+}
+
+/// Django's global default for a setting the module does not assign (`django.conf.global_settings`,
+/// Django 5.2; the same in 6.x for these). Only settings some check reads are listed.
+pub fn django_default(name: &str) -> Option<SValue> {
+    let s = |v: &str| SValue::Str(v.to_string());
+    Some(match name {
+        "DEBUG" | "SECURE_HSTS_INCLUDE_SUBDOMAINS" | "SECURE_HSTS_PRELOAD" | "SECURE_SSL_REDIRECT"
+        | "SESSION_COOKIE_SECURE" | "CSRF_COOKIE_SECURE" | "CSRF_COOKIE_HTTPONLY" | "CSRF_USE_SESSIONS"
+        | "USE_X_FORWARDED_HOST" | "USE_X_FORWARDED_PORT" => SValue::Bool(false),
+        "SESSION_COOKIE_HTTPONLY" | "SECURE_CONTENT_TYPE_NOSNIFF" | "USE_TZ" | "USE_I18N" => SValue::Bool(true),
+        "SECURE_HSTS_SECONDS" => SValue::Int(0),
+        "ALLOWED_HOSTS" | "MIDDLEWARE" | "INSTALLED_APPS" | "SECRET_KEY_FALLBACKS" | "CSRF_TRUSTED_ORIGINS"
+        | "STATICFILES_DIRS" | "SILENCED_SYSTEM_CHECKS" | "DATABASE_ROUTERS" | "ADMINS" | "TEMPLATES" => {
+            SValue::List(Vec::new())
+        }
+        "SECRET_KEY" | "MEDIA_ROOT" => s(""),
+        "SECURE_REFERRER_POLICY" | "SECURE_CROSS_ORIGIN_OPENER_POLICY" => s("same-origin"),
+        "X_FRAME_OPTIONS" => s("DENY"),
+        "SESSION_COOKIE_SAMESITE" | "CSRF_COOKIE_SAMESITE" => s("Lax"),
+        "CSRF_FAILURE_VIEW" => s("django.views.csrf.csrf_failure"),
+        "SESSION_ENGINE" => s("django.contrib.sessions.backends.db"),
+        "SESSION_CACHE_ALIAS" => s("default"),
+        "EMAIL_BACKEND" => s("django.core.mail.backends.smtp.EmailBackend"),
+        "TIME_ZONE" => s("America/Chicago"),
+        "SECURE_PROXY_SSL_HEADER" | "STATIC_ROOT" | "STATIC_URL" | "SECURE_SSL_HOST" => SValue::None,
+        "CACHES" => SValue::Dict(vec![(
+            s("default"),
+            SValue::Dict(vec![(s("BACKEND"), s("django.core.cache.backends.locmem.LocMemCache"))]),
+        )]),
+        "SECURE_CSP" | "SECURE_CSP_REPORT_ONLY" | "DATABASES" | "LOGGING" | "STORAGES" => SValue::Dict(Vec::new()),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod asyncio;
 pub mod caching;
 pub mod celery;
+pub mod deploy;
 pub mod explain;
 pub mod migrations;
 pub mod queries;
