@@ -4,8 +4,8 @@
 use crate::analysis::{Emitter, ProjectContext, PyContext, TemplateContext};
 use crate::rule::RuleMeta;
 use crate::rules::{
-    asyncio, caching, celery, deploy, explain, migrations, queries, security, side_effects, storage, syntax, templates, time,
-    transactions,
+    asyncio, caching, celery, deploy, explain, migrations, queries, security, side_effects, storage, syntax, templates,
+    time, transactions,
 };
 
 /// How a rule is run.

@@ -150,6 +150,13 @@ pub struct Effective<'m> {
 
 impl Effective<'_> {
     pub fn value(&self, name: &str) -> SValue {
+        if let Some(m) = self.module.overridable_by(name) {
+            return SValue::Unknown(if m.contains(':') {
+                format!("may be set by code that writes `globals()` at {m}")
+            } else {
+                format!("may be set by `from {m} import *`, which is not in the input")
+            });
+        }
         match self.module.get(name) {
             Some(s) => s.value.clone(),
             None => django_default(name).unwrap_or_else(|| SValue::Unknown(format!("{name} (not set)"))),
@@ -161,6 +168,9 @@ impl Effective<'_> {
     }
 
     fn shown(&self, name: &str) -> String {
+        if self.module.overridable_by(name).is_some() {
+            return self.value(name).display();
+        }
         match self.module.get(name) {
             Some(s) => s.value.display(),
             None => match django_default(name) {
@@ -193,17 +203,67 @@ pub fn run(module: &SettingsModule, files: &[PyFile], version: Version, include_
         push("security.W001", sec_mw.not(), "MIDDLEWARE", "`SecurityMiddleware` is not in `MIDDLEWARE`, so the HSTS, nosniff, Referrer-Policy, Cross-Origin-Opener-Policy and SSL-redirect settings do nothing".into());
         push("security.W002", xframe_mw.not(), "MIDDLEWARE", "`XFrameOptionsMiddleware` is not in `MIDDLEWARE`: pages carry no X-Frame-Options header and can be framed (clickjacking)".into());
         let hsts = truthy(&e.value("SECURE_HSTS_SECONDS"));
-        push("security.W004", sec_mw.and(hsts.not()), "SECURE_HSTS_SECONDS", format!("`SECURE_HSTS_SECONDS` is {}: browsers are not told to insist on HTTPS (HSTS)", e.shown("SECURE_HSTS_SECONDS")));
-        push("security.W005", sec_mw.and(hsts).and(is_true(&e.value("SECURE_HSTS_INCLUDE_SUBDOMAINS")).not()), "SECURE_HSTS_INCLUDE_SUBDOMAINS", format!("`SECURE_HSTS_INCLUDE_SUBDOMAINS` is {}, not `True`: subdomains can still be reached over plain HTTP", e.shown("SECURE_HSTS_INCLUDE_SUBDOMAINS")));
-        push("security.W021", sec_mw.and(hsts).and(is_true(&e.value("SECURE_HSTS_PRELOAD")).not()), "SECURE_HSTS_PRELOAD", format!("`SECURE_HSTS_PRELOAD` is {}, not `True`: the site cannot join the browsers' HSTS preload list", e.shown("SECURE_HSTS_PRELOAD")));
-        push("security.W006", sec_mw.and(is_true(&e.value("SECURE_CONTENT_TYPE_NOSNIFF")).not()), "SECURE_CONTENT_TYPE_NOSNIFF", format!("`SECURE_CONTENT_TYPE_NOSNIFF` is {}, not `True`: no `X-Content-Type-Options: nosniff` header", e.shown("SECURE_CONTENT_TYPE_NOSNIFF")));
-        push("security.W008", sec_mw.and(is_true(&e.value("SECURE_SSL_REDIRECT")).not()), "SECURE_SSL_REDIRECT", format!("`SECURE_SSL_REDIRECT` is {}, not `True`: plain-HTTP requests are served instead of redirected", e.shown("SECURE_SSL_REDIRECT")));
-        push("security.W009", weak_key(&e.value("SECRET_KEY"), true), "SECRET_KEY", format!("`SECRET_KEY` {}", key_problem(&e.value("SECRET_KEY"))));
+        push(
+            "security.W004",
+            sec_mw.and(hsts.not()),
+            "SECURE_HSTS_SECONDS",
+            format!(
+                "`SECURE_HSTS_SECONDS` is {}: browsers are not told to insist on HTTPS (HSTS)",
+                e.shown("SECURE_HSTS_SECONDS")
+            ),
+        );
+        push(
+            "security.W005",
+            sec_mw.and(hsts).and(is_true(&e.value("SECURE_HSTS_INCLUDE_SUBDOMAINS")).not()),
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+            format!(
+                "`SECURE_HSTS_INCLUDE_SUBDOMAINS` is {}, not `True`: subdomains can still be reached over plain HTTP",
+                e.shown("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+            ),
+        );
+        push(
+            "security.W021",
+            sec_mw.and(hsts).and(is_true(&e.value("SECURE_HSTS_PRELOAD")).not()),
+            "SECURE_HSTS_PRELOAD",
+            format!(
+                "`SECURE_HSTS_PRELOAD` is {}, not `True`: the site cannot join the browsers' HSTS preload list",
+                e.shown("SECURE_HSTS_PRELOAD")
+            ),
+        );
+        push(
+            "security.W006",
+            sec_mw.and(is_true(&e.value("SECURE_CONTENT_TYPE_NOSNIFF")).not()),
+            "SECURE_CONTENT_TYPE_NOSNIFF",
+            format!(
+                "`SECURE_CONTENT_TYPE_NOSNIFF` is {}, not `True`: no `X-Content-Type-Options: nosniff` header",
+                e.shown("SECURE_CONTENT_TYPE_NOSNIFF")
+            ),
+        );
+        push(
+            "security.W008",
+            sec_mw.and(is_true(&e.value("SECURE_SSL_REDIRECT")).not()),
+            "SECURE_SSL_REDIRECT",
+            format!(
+                "`SECURE_SSL_REDIRECT` is {}, not `True`: plain-HTTP requests are served instead of redirected",
+                e.shown("SECURE_SSL_REDIRECT")
+            ),
+        );
+        push(
+            "security.W009",
+            weak_key(&e.value("SECRET_KEY"), true),
+            "SECRET_KEY",
+            format!("`SECRET_KEY` {}", key_problem(&e.value("SECRET_KEY"))),
+        );
         match e.value("SECRET_KEY_FALLBACKS") {
             SValue::List(keys) => {
                 for (i, k) in keys.iter().enumerate() {
                     let t = weak_key(k, false);
-                    push("security.W025", t, "SECRET_KEY_FALLBACKS", format!("`SECRET_KEY_FALLBACKS[{i}]` {}", key_problem(k)));
+                    push(
+                        "security.W025",
+                        t,
+                        "SECRET_KEY_FALLBACKS",
+                        format!("`SECRET_KEY_FALLBACKS[{i}]` {}", key_problem(k)),
+                    );
                 }
             }
             other => {
@@ -212,32 +272,82 @@ pub fn run(module: &SettingsModule, files: &[PyFile], version: Version, include_
                     SValue::List(keys) => keys.iter().map(|k| weak_key(k, false)).max().unwrap_or(Tri::No),
                     _ => Tri::Maybe,
                 });
-                push("security.W025", t, "SECRET_KEY_FALLBACKS", format!("`SECRET_KEY_FALLBACKS` is {}: each old key must be as strong as `SECRET_KEY`", e.shown("SECRET_KEY_FALLBACKS")));
+                push(
+                    "security.W025",
+                    t,
+                    "SECRET_KEY_FALLBACKS",
+                    format!(
+                        "`SECRET_KEY_FALLBACKS` is {}: each old key must be as strong as `SECRET_KEY`",
+                        e.shown("SECRET_KEY_FALLBACKS")
+                    ),
+                );
             }
         }
-        push("security.W018", truthy(&e.value("DEBUG")), "DEBUG", format!("`DEBUG` is {}: error pages show settings, code and SQL to anyone, and every query is kept in memory", e.shown("DEBUG")));
+        push(
+            "security.W018",
+            truthy(&e.value("DEBUG")),
+            "DEBUG",
+            format!(
+                "`DEBUG` is {}: error pages show settings, code and SQL to anyone, and every query is kept in memory",
+                e.shown("DEBUG")
+            ),
+        );
         let xfo = over(&e.value("X_FRAME_OPTIONS"), &|x| Tri::from(x.as_str() != Some("DENY")));
-        push("security.W019", xframe_mw.and(xfo), "X_FRAME_OPTIONS", format!("`X_FRAME_OPTIONS` is {}, not `\"DENY\"`", e.shown("X_FRAME_OPTIONS")));
-        push("security.W020", truthy(&e.value("ALLOWED_HOSTS")).not(), "ALLOWED_HOSTS", format!("`ALLOWED_HOSTS` is {}: with `DEBUG` off every request is refused", e.shown("ALLOWED_HOSTS")));
+        push(
+            "security.W019",
+            xframe_mw.and(xfo),
+            "X_FRAME_OPTIONS",
+            format!("`X_FRAME_OPTIONS` is {}, not `\"DENY\"`", e.shown("X_FRAME_OPTIONS")),
+        );
+        push(
+            "security.W020",
+            truthy(&e.value("ALLOWED_HOSTS")).not(),
+            "ALLOWED_HOSTS",
+            format!("`ALLOWED_HOSTS` is {}: with `DEBUG` off every request is refused", e.shown("ALLOWED_HOSTS")),
+        );
         let referrer = e.value("SECURE_REFERRER_POLICY");
         let none = over(&referrer, &|x| Tri::from(*x == SValue::None));
-        push("security.W022", sec_mw.and(none), "SECURE_REFERRER_POLICY", "`SECURE_REFERRER_POLICY` is `None`: no Referrer-Policy header, so full URLs leak to other sites".into());
+        push(
+            "security.W022",
+            sec_mw.and(none),
+            "SECURE_REFERRER_POLICY",
+            "`SECURE_REFERRER_POLICY` is `None`: no Referrer-Policy header, so full URLs leak to other sites".into(),
+        );
         let invalid = over(&referrer, &|x| match x {
             SValue::None => Tri::No,
             SValue::Str(s) => Tri::from(s.split(',').any(|p| !REFERRER_POLICIES.contains(&p.trim()))),
-            SValue::List(items) => {
-                items.iter().fold(Tri::No, |t, i| t.or(over(i, &|v| Tri::from(!v.as_str().is_some_and(|s| REFERRER_POLICIES.contains(&s))))))
+            SValue::List(items) => items.iter().fold(Tri::No, |t, i| {
+                t.or(over(i, &|v| Tri::from(!v.as_str().is_some_and(|s| REFERRER_POLICIES.contains(&s)))))
+            }),
+            SValue::Dict(items) => {
+                Tri::from(items.iter().any(|(k, _)| !k.as_str().is_some_and(|s| REFERRER_POLICIES.contains(&s))))
             }
-            SValue::Dict(items) => Tri::from(items.iter().any(|(k, _)| !k.as_str().is_some_and(|s| REFERRER_POLICIES.contains(&s)))),
             _ => Tri::Maybe,
         });
-        push("security.E023", sec_mw.and(invalid), "SECURE_REFERRER_POLICY", format!("`SECURE_REFERRER_POLICY` is {}, which holds a value browsers do not know", e.shown("SECURE_REFERRER_POLICY")));
+        push(
+            "security.E023",
+            sec_mw.and(invalid),
+            "SECURE_REFERRER_POLICY",
+            format!(
+                "`SECURE_REFERRER_POLICY` is {}, which holds a value browsers do not know",
+                e.shown("SECURE_REFERRER_POLICY")
+            ),
+        );
         let coop = over(&e.value("SECURE_CROSS_ORIGIN_OPENER_POLICY"), &|x| match x {
             SValue::None => Tri::No,
             SValue::Str(s) => Tri::from(!OPENER_POLICIES.contains(&s.as_str())),
             _ => Tri::Yes,
         });
-        push("security.E024", sec_mw.and(coop), "SECURE_CROSS_ORIGIN_OPENER_POLICY", format!("`SECURE_CROSS_ORIGIN_OPENER_POLICY` is {}, not one of {}", e.shown("SECURE_CROSS_ORIGIN_OPENER_POLICY"), OPENER_POLICIES.join(", ")));
+        push(
+            "security.E024",
+            sec_mw.and(coop),
+            "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+            format!(
+                "`SECURE_CROSS_ORIGIN_OPENER_POLICY` is {}, not one of {}",
+                e.shown("SECURE_CROSS_ORIGIN_OPENER_POLICY"),
+                OPENER_POLICIES.join(", ")
+            ),
+        );
         // security/sessions.py: one ID for app only, middleware only, or both.
         let app = contains(&e.value("INSTALLED_APPS"), "django.contrib.sessions");
         for (setting, ids) in [
@@ -258,8 +368,17 @@ pub fn run(module: &SettingsModule, files: &[PyFile], version: Version, include_
         }
         // security/csrf.py
         push("security.W003", csrf_mw.not(), "MIDDLEWARE", "`CsrfViewMiddleware` is not in `MIDDLEWARE`: forms and POST endpoints have no cross-site request forgery protection".into());
-        let w016 = truthy(&e.value("CSRF_USE_SESSIONS")).not().and(csrf_mw).and(is_true(&e.value("CSRF_COOKIE_SECURE")).not());
-        push("security.W016", w016, "CSRF_COOKIE_SECURE", format!("`CSRF_COOKIE_SECURE` is {}, not `True`: the CSRF cookie is also sent over plain HTTP", e.shown("CSRF_COOKIE_SECURE")));
+        let w016 =
+            truthy(&e.value("CSRF_USE_SESSIONS")).not().and(csrf_mw).and(is_true(&e.value("CSRF_COOKIE_SECURE")).not());
+        push(
+            "security.W016",
+            w016,
+            "CSRF_COOKIE_SECURE",
+            format!(
+                "`CSRF_COOKIE_SECURE` is {}, not `True`: the CSRF cookie is also sent over plain HTTP",
+                e.shown("CSRF_COOKIE_SECURE")
+            ),
+        );
         caches_w002(&e, &mut push);
     }
     // Checks Django runs on every `check`, not only with `--deploy`.
@@ -273,7 +392,12 @@ pub fn run(module: &SettingsModule, files: &[PyFile], version: Version, include_
     if version >= (6, 0) {
         for setting in ["SECURE_CSP", "SECURE_CSP_REPORT_ONLY"] {
             let t = over(&e.value(setting), &|x| Tri::from(!matches!(x, SValue::None | SValue::Dict(_))));
-            push("security.E026", t, setting, format!("`{setting}` is {}, not a dict of directives (Django 6.0+)", e.shown(setting)));
+            push(
+                "security.E026",
+                t,
+                setting,
+                format!("`{setting}` is {}, not a dict of directives (Django 6.0+)", e.shown(setting)),
+            );
         }
     }
     if version >= (6, 1) {
@@ -288,7 +412,9 @@ pub fn run(module: &SettingsModule, files: &[PyFile], version: Version, include_
         if include_deploy {
             let backend = e.value("MAILERS");
             let t = over(&backend, &|x| match x.get("default").and_then(|d| d.get("BACKEND")) {
-                Some(SValue::Str(b)) => Tri::from(["console", "dummy", "filebased", "locmem"].iter().any(|k| b.contains(&format!(".{k}.")))),
+                Some(SValue::Str(b)) => {
+                    Tri::from(["console", "dummy", "filebased", "locmem"].iter().any(|k| b.contains(&format!(".{k}."))))
+                }
                 Some(other) => over(other, &|_| Tri::Maybe),
                 None => Tri::No,
             });
@@ -331,6 +457,31 @@ fn key_problem(v: &SValue) -> String {
     }
 }
 
+/// Django settings with no default in [`django_default`] that still mark a settings module.
+const KNOWN_SETTINGS: &[&str] = &[
+    "ROOT_URLCONF",
+    "WSGI_APPLICATION",
+    "ASGI_APPLICATION",
+    "AUTH_USER_MODEL",
+    "AUTH_PASSWORD_VALIDATORS",
+    "DEFAULT_AUTO_FIELD",
+    "LANGUAGE_CODE",
+    "STATICFILES_STORAGE",
+    "DEFAULT_FILE_STORAGE",
+    "MEDIA_URL",
+    "LOGIN_URL",
+    "LOGIN_REDIRECT_URL",
+    "EMAIL_HOST",
+    "SERVER_EMAIL",
+    "DEFAULT_FROM_EMAIL",
+    "MANAGERS",
+    "SECURE_CSP",
+    "MAILERS",
+    "SESSION_COOKIE_AGE",
+    "CONN_MAX_AGE",
+    "FILE_UPLOAD_MAX_MEMORY_SIZE",
+];
+
 /// The settings modules a deployment would load: those no other settings module star-imports,
 /// without test settings and, when a production-like module is present, without development ones
 /// (`dev.py`, `local.py`, …). Modules rebuilt from a diff are left out: a setting's absence from
@@ -339,16 +490,26 @@ pub fn judged_modules<'s>(modules: &'s [SettingsModule], files: &[PyFile], root:
     let imported = |m: &SettingsModule| modules.iter().any(|o| o.imports.contains(&m.path));
     // An empty `settings/__init__.py` is a package marker, not a settings module.
     let empty = |m: &SettingsModule| m.values.is_empty() && m.imports.is_empty();
+    // A module is a Django settings module if it assigns settings Django knows; an app's own
+    // `settings.py` of constants is not one. Django's `global_settings.py` is the defaults.
+    let django_like = |m: &SettingsModule| {
+        !m.path.ends_with("django/conf/global_settings.py")
+            && (m.values.keys().any(|k| django_default(k).is_some() || KNOWN_SETTINGS.contains(&k.as_str()))
+                || !m.opaque.is_empty())
+    };
     let partial = |m: &SettingsModule| files.iter().any(|f| f.path == m.path && f.partial);
     let leaves: Vec<&SettingsModule> = modules
         .iter()
-        .filter(|m| !imported(m) && !partial(m) && !empty(m))
+        .filter(|m| !imported(m) && !partial(m) && !empty(m) && django_like(m))
         .filter(|m| !crate::analysis::is_test_path(crate::analysis::relative_path(&m.path, root)))
         .collect();
     let dev = |m: &SettingsModule| {
         let name = m.path.rsplit('/').next().unwrap_or(&m.path).trim_end_matches(".py");
         let name = name.trim_start_matches("settings_").trim_end_matches("_settings");
-        matches!(name, "dev" | "develop" | "development" | "local" | "test" | "tests" | "testing" | "ci" | "debug" | "docker_dev")
+        matches!(
+            name,
+            "dev" | "develop" | "development" | "local" | "test" | "tests" | "testing" | "ci" | "debug" | "docker_dev"
+        )
     };
     if leaves.iter().any(|m| !dev(m)) {
         leaves.into_iter().filter(|m| !dev(m)).collect()
@@ -448,20 +609,34 @@ pub const VIEW_DOES_NOT_EXIST: &str = "ViewDoesNotExist";
 
 /// `security.E101`/`E102`: `CSRF_FAILURE_VIEW` must import and accept `(request, reason=...)`. A
 /// module that is not in the input cannot be judged.
-fn csrf_failure_view(e: &Effective<'_>, files: &[PyFile], push: &mut dyn FnMut(&'static str, Tri, &'static str, String)) {
+fn csrf_failure_view(
+    e: &Effective<'_>,
+    files: &[PyFile],
+    push: &mut dyn FnMut(&'static str, Tri, &'static str, String),
+) {
     let value = e.value("CSRF_FAILURE_VIEW");
     let Some(path) = value.as_str() else {
         if !value.is_literal() {
             return;
         }
-        push("security.E102", Tri::Yes, "CSRF_FAILURE_VIEW", format!("`CSRF_FAILURE_VIEW` is {}, not a dotted path to a view", value.display()));
+        push(
+            "security.E102",
+            Tri::Yes,
+            "CSRF_FAILURE_VIEW",
+            format!("`CSRF_FAILURE_VIEW` is {}, not a dotted path to a view", value.display()),
+        );
         return;
     };
     if path == "django.views.csrf.csrf_failure" {
         return;
     }
     let Some((module, attr)) = path.rsplit_once('.') else {
-        push("security.E102", Tri::Yes, "CSRF_FAILURE_VIEW", format!("`CSRF_FAILURE_VIEW` `{path}` cannot be imported: it names no module"));
+        push(
+            "security.E102",
+            Tri::Yes,
+            "CSRF_FAILURE_VIEW",
+            format!("`CSRF_FAILURE_VIEW` `{path}` cannot be imported: it names no module"),
+        );
         return;
     };
     let module_path = module.replace('.', "/");
@@ -477,7 +652,11 @@ fn csrf_failure_view(e: &Effective<'_>, files: &[PyFile], push: &mut dyn FnMut(&
             Stmt::FunctionDef(f) if f.name.as_str() == attr => found = Some(Some(&*f.args)),
             Stmt::AsyncFunctionDef(f) if f.name.as_str() == attr => found = Some(Some(&*f.args)),
             Stmt::ClassDef(c) if c.name.as_str() == attr => found = Some(None),
-            Stmt::Assign(a) if a.targets.iter().any(|t| matches!(t, rustpython_parser::ast::Expr::Name(n) if n.id.as_str() == attr)) => {
+            Stmt::Assign(a)
+                if a.targets
+                    .iter()
+                    .any(|t| matches!(t, rustpython_parser::ast::Expr::Name(n) if n.id.as_str() == attr)) =>
+            {
                 found = Some(None)
             }
             Stmt::ImportFrom(i) if i.names.iter().any(|n| n.asname.as_ref().unwrap_or(&n.name).as_str() == attr) => {

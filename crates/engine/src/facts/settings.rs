@@ -144,6 +144,8 @@ pub struct Setting {
     /// The `from … import *` statements (file, line) that brought this value into the judged
     /// module, outermost first; empty when the module set it itself.
     pub via: Vec<(String, u32)>,
+    /// Evaluation order across the import chain, to compare with [`SettingsModule::opaque`].
+    pub order: u32,
 }
 
 /// The effective settings of one settings module (after its imports).
@@ -153,11 +155,21 @@ pub struct SettingsModule {
     pub values: BTreeMap<String, Setting>,
     /// Paths of the settings modules this one star-imports (directly or through others).
     pub imports: Vec<String>,
+    /// Star imports of modules that are not in the input (`from .local import *`), with the
+    /// evaluation order they happened at: any setting not assigned after one may come from it.
+    pub opaque: Vec<(String, u32)>,
 }
 
 impl SettingsModule {
     pub fn get(&self, name: &str) -> Option<&Setting> {
         self.values.get(name)
+    }
+
+    /// The star import of a module missing from the input that may have replaced this setting's
+    /// value (the setting was not assigned after it).
+    pub fn overridable_by(&self, name: &str) -> Option<&str> {
+        let order = self.values.get(name).map_or(0, |s| s.order);
+        self.opaque.iter().rev().find(|(_, at)| *at >= order).map(|(m, _)| m.as_str())
     }
 }
 
@@ -171,16 +183,21 @@ impl ProjectSettings {
     pub fn build(files: &[PyFile]) -> ProjectSettings {
         let settings: Vec<usize> =
             files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::Settings).map(|(i, _)| i).collect();
+        // Star imports may bring in any Python module of the project (`from .celery_conf import *`).
+        let importable: Vec<usize> =
+            files.iter().enumerate().filter(|(_, f)| f.kind != FileKind::Migration).map(|(i, _)| i).collect();
         let mut modules = Vec::new();
         for &i in &settings {
             let mut env = BTreeMap::new();
             let mut walk = Walk::default();
-            evaluate_file(files, &settings, i, &mut env, &mut walk);
+            evaluate_file(files, &importable, i, &mut env, &mut walk);
             // Lower-case names were kept so settings computed from them evaluate; they are not settings.
             env.retain(|k, _| is_setting_name(k));
-            let mut imports: Vec<String> = walk.read.iter().filter(|&&j| j != i).map(|&j| files[j].path.clone()).collect();
+            let mut imports: Vec<String> =
+                walk.read.iter().filter(|&&j| j != i).map(|&j| files[j].path.clone()).collect();
             imports.dedup();
-            modules.push(SettingsModule { path: files[i].path.clone(), values: env, imports });
+            let opaque = std::mem::take(&mut walk.opaque);
+            modules.push(SettingsModule { path: files[i].path.clone(), values: env, imports, opaque });
         }
         ProjectSettings { modules }
     }
@@ -228,6 +245,45 @@ fn module_name(path: &str) -> &str {
     file.strip_suffix(".py").unwrap_or(file)
 }
 
+/// The file a star import names: relative imports from the importing file's folder, absolute ones
+/// by path suffix, and (for pastes without folders) a settings module of the same name.
+fn resolve_star_import(
+    files: &[PyFile],
+    candidates: &[usize],
+    from: usize,
+    level: usize,
+    module: &str,
+) -> Option<usize> {
+    let here = &files[from].path;
+    let rel = module.replace('.', "/");
+    let targets: Vec<String> = if level > 0 {
+        let mut dir = here.rsplit_once('/').map_or("", |(d, _)| d);
+        for _ in 1..level {
+            dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+        }
+        let join = |tail: &str| if dir.is_empty() { tail.to_string() } else { format!("{dir}/{tail}") };
+        if rel.is_empty() {
+            vec![join("__init__.py")]
+        } else {
+            vec![join(&format!("{rel}.py")), join(&format!("{rel}/__init__.py"))]
+        }
+    } else {
+        vec![format!("{rel}.py"), format!("{rel}/__init__.py")]
+    };
+    let matches = |p: &str, t: &str| p == t || (level == 0 && p.ends_with(&format!("/{t}")));
+    if let Some(&j) = candidates.iter().find(|&&j| j != from && targets.iter().any(|t| matches(&files[j].path, t))) {
+        return Some(j);
+    }
+    let last = module.rsplit('.').next().unwrap_or(module);
+    if last.is_empty() {
+        return None;
+    }
+    candidates
+        .iter()
+        .copied()
+        .find(|&j| j != from && files[j].kind == FileKind::Settings && module_name(&files[j].path) == last)
+}
+
 /// The state of one module's evaluation across its star imports.
 #[derive(Default)]
 struct Walk {
@@ -237,6 +293,10 @@ struct Walk {
     chain: Vec<(String, u32)>,
     /// Every file read, in order.
     read: Vec<usize>,
+    /// Star imports that could not be followed, with the order they happened at.
+    opaque: Vec<(String, u32)>,
+    /// Counts assignments, to order them against opaque imports.
+    seq: u32,
 }
 
 fn evaluate_file(files: &[PyFile], settings: &[usize], i: usize, env: &mut BTreeMap<String, Setting>, walk: &mut Walk) {
@@ -268,23 +328,44 @@ impl Evaluator<'_> {
 
     fn set(&mut self, name: &str, value: SValue, node: &impl ast::Ranged) {
         let f = &self.files[self.file];
-        let setting = Setting { value, path: f.path.clone(), span: f.parsed.span_of(node), via: self.walk.chain.clone() };
+        self.walk.seq += 1;
+        let order = self.walk.seq;
+        let setting =
+            Setting { value, path: f.path.clone(), span: f.parsed.span_of(node), via: self.walk.chain.clone(), order };
         self.env.insert(name.to_string(), setting);
     }
 
     fn stmt(&mut self, s: &Stmt, condition: Option<&str>) {
+        // Code that writes the module namespace itself (`globals().update(...)`, a helper handed
+        // `globals()`, `exec`) may set any setting: what follows it is not known.
+        if matches!(s, Stmt::Expr(_) | Stmt::Assign(_)) {
+            let src = self.files[self.file].parsed.source_of(s);
+            if src.contains("globals()") || src.contains("exec(") {
+                self.walk.seq += 1;
+                let line = self.files[self.file].parsed.span_of(s).line;
+                let what = format!("{}:{line}", self.files[self.file].path);
+                self.walk.opaque.push((what, self.walk.seq));
+            }
+        }
         match s {
             Stmt::ImportFrom(i) if i.names.iter().any(|a| a.name.as_str() == "*") => {
-                // `from .base import *`: evaluate that settings module into this one first.
+                // `from .base import *`: evaluate that module into this one first.
+                let level = i.level.map_or(0, |l| l.to_usize());
                 let module = i.module.as_deref().unwrap_or("");
-                let last = module.rsplit('.').next().unwrap_or(module);
-                if let Some(&j) =
-                    self.settings.iter().find(|&&j| j != self.file && module_name(&self.files[j].path) == last)
-                {
-                    let f = &self.files[self.file];
-                    self.walk.chain.push((f.path.clone(), f.parsed.span_of(s).line));
-                    evaluate_file(self.files, self.settings, j, self.env, self.walk);
-                    self.walk.chain.pop();
+                match resolve_star_import(self.files, self.settings, self.file, level, module) {
+                    Some(j) => {
+                        let f = &self.files[self.file];
+                        self.walk.chain.push((f.path.clone(), f.parsed.span_of(s).line));
+                        evaluate_file(self.files, self.settings, j, self.env, self.walk);
+                        self.walk.chain.pop();
+                    }
+                    // Django's own defaults change nothing; anything else may set any setting.
+                    None if module.starts_with("django.") => {}
+                    None => {
+                        self.walk.seq += 1;
+                        let written = format!("{}{module}", ".".repeat(level));
+                        self.walk.opaque.push((written, self.walk.seq));
+                    }
                 }
             }
             Stmt::Assign(a) => {
@@ -370,10 +451,30 @@ impl Evaluator<'_> {
                 match c.ops[0] {
                     ast::CmpOp::Eq => Some(l == r),
                     ast::CmpOp::NotEq => Some(l != r),
-                    ast::CmpOp::Is if matches!((&l, &r), (SValue::None | SValue::Bool(_), _) | (_, SValue::None | SValue::Bool(_))) => Some(l == r),
-                    ast::CmpOp::IsNot if matches!((&l, &r), (SValue::None | SValue::Bool(_), _) | (_, SValue::None | SValue::Bool(_))) => Some(l != r),
-                    ast::CmpOp::In => match &r { SValue::List(items) => Some(items.contains(&l)), _ => None },
-                    ast::CmpOp::NotIn => match &r { SValue::List(items) => Some(!items.contains(&l)), _ => None },
+                    ast::CmpOp::Is
+                        if matches!(
+                            (&l, &r),
+                            (SValue::None | SValue::Bool(_), _) | (_, SValue::None | SValue::Bool(_))
+                        ) =>
+                    {
+                        Some(l == r)
+                    }
+                    ast::CmpOp::IsNot
+                        if matches!(
+                            (&l, &r),
+                            (SValue::None | SValue::Bool(_), _) | (_, SValue::None | SValue::Bool(_))
+                        ) =>
+                    {
+                        Some(l != r)
+                    }
+                    ast::CmpOp::In => match &r {
+                        SValue::List(items) => Some(items.contains(&l)),
+                        _ => None,
+                    },
+                    ast::CmpOp::NotIn => match &r {
+                        SValue::List(items) => Some(!items.contains(&l)),
+                        _ => None,
+                    },
                     _ => None,
                 }
             }
@@ -601,15 +702,28 @@ fn merge(a: BTreeMap<String, Setting>, mut b: BTreeMap<String, Setting>, conditi
 pub fn django_default(name: &str) -> Option<SValue> {
     let s = |v: &str| SValue::Str(v.to_string());
     Some(match name {
-        "DEBUG" | "SECURE_HSTS_INCLUDE_SUBDOMAINS" | "SECURE_HSTS_PRELOAD" | "SECURE_SSL_REDIRECT"
-        | "SESSION_COOKIE_SECURE" | "CSRF_COOKIE_SECURE" | "CSRF_COOKIE_HTTPONLY" | "CSRF_USE_SESSIONS"
-        | "USE_X_FORWARDED_HOST" | "USE_X_FORWARDED_PORT" => SValue::Bool(false),
+        "DEBUG"
+        | "SECURE_HSTS_INCLUDE_SUBDOMAINS"
+        | "SECURE_HSTS_PRELOAD"
+        | "SECURE_SSL_REDIRECT"
+        | "SESSION_COOKIE_SECURE"
+        | "CSRF_COOKIE_SECURE"
+        | "CSRF_COOKIE_HTTPONLY"
+        | "CSRF_USE_SESSIONS"
+        | "USE_X_FORWARDED_HOST"
+        | "USE_X_FORWARDED_PORT" => SValue::Bool(false),
         "SESSION_COOKIE_HTTPONLY" | "SECURE_CONTENT_TYPE_NOSNIFF" | "USE_TZ" | "USE_I18N" => SValue::Bool(true),
         "SECURE_HSTS_SECONDS" => SValue::Int(0),
-        "ALLOWED_HOSTS" | "MIDDLEWARE" | "INSTALLED_APPS" | "SECRET_KEY_FALLBACKS" | "CSRF_TRUSTED_ORIGINS"
-        | "STATICFILES_DIRS" | "SILENCED_SYSTEM_CHECKS" | "DATABASE_ROUTERS" | "ADMINS" | "TEMPLATES" => {
-            SValue::List(Vec::new())
-        }
+        "ALLOWED_HOSTS"
+        | "MIDDLEWARE"
+        | "INSTALLED_APPS"
+        | "SECRET_KEY_FALLBACKS"
+        | "CSRF_TRUSTED_ORIGINS"
+        | "STATICFILES_DIRS"
+        | "SILENCED_SYSTEM_CHECKS"
+        | "DATABASE_ROUTERS"
+        | "ADMINS"
+        | "TEMPLATES" => SValue::List(Vec::new()),
         "SECRET_KEY" | "MEDIA_ROOT" => s(""),
         "SECURE_REFERRER_POLICY" | "SECURE_CROSS_ORIGIN_OPENER_POLICY" => s("same-origin"),
         "X_FRAME_OPTIONS" => s("DENY"),

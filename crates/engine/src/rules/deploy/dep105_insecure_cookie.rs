@@ -40,5 +40,18 @@ crate::declare_rule! {
 
 /// DEP105
 pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
-    super::emit_checks(ctx, out, &INSECURE_COOKIE, &["security.W010", "security.W011", "security.W012", "security.W013", "security.W014", "security.W015", "security.W016"]);
+    super::emit_checks(
+        ctx,
+        out,
+        &INSECURE_COOKIE,
+        &[
+            "security.W010",
+            "security.W011",
+            "security.W012",
+            "security.W013",
+            "security.W014",
+            "security.W015",
+            "security.W016",
+        ],
+    );
 }

@@ -40,5 +40,18 @@ crate::declare_rule! {
 
 /// DEP107
 pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
-    super::emit_checks(ctx, out, &SECURITY_HEADER_SETTINGS, &["security.W006", "security.W019", "security.W022", "security.E023", "security.E024", "security.E026", "security.W027"]);
+    super::emit_checks(
+        ctx,
+        out,
+        &SECURITY_HEADER_SETTINGS,
+        &[
+            "security.W006",
+            "security.W019",
+            "security.W022",
+            "security.E023",
+            "security.E024",
+            "security.E026",
+            "security.W027",
+        ],
+    );
 }
