@@ -38,7 +38,7 @@ pub enum Tri {
 }
 
 impl Tri {
-    fn from(b: bool) -> Tri {
+    pub fn from(b: bool) -> Tri {
         if b {
             Tri::Yes
         } else {
@@ -46,7 +46,7 @@ impl Tri {
         }
     }
 
-    fn not(self) -> Tri {
+    pub fn not(self) -> Tri {
         match self {
             Tri::Yes => Tri::No,
             Tri::No => Tri::Yes,
@@ -54,18 +54,18 @@ impl Tri {
         }
     }
 
-    fn and(self, o: Tri) -> Tri {
+    pub fn and(self, o: Tri) -> Tri {
         self.min(o)
     }
 
-    fn or(self, o: Tri) -> Tri {
+    pub fn or(self, o: Tri) -> Tri {
         self.max(o)
     }
 }
 
 /// Applies a test to every value a setting may have: a literal directly, each branch of a
 /// conditional, an environment read's default (as [`Tri::ByDefault`] at most).
-fn over(v: &SValue, test: &dyn Fn(&SValue) -> Tri) -> Tri {
+pub(crate) fn over(v: &SValue, test: &dyn Fn(&SValue) -> Tri) -> Tri {
     match v {
         SValue::Depends { options, .. } => {
             let all: Vec<Tri> = options.iter().map(|o| over(o, test)).collect();
@@ -88,16 +88,16 @@ fn over(v: &SValue, test: &dyn Fn(&SValue) -> Tri) -> Tri {
     }
 }
 
-fn truthy(v: &SValue) -> Tri {
+pub(crate) fn truthy(v: &SValue) -> Tri {
     over(v, &|x| x.truthy().map_or(Tri::Maybe, Tri::from))
 }
 
-fn is_true(v: &SValue) -> Tri {
+pub(crate) fn is_true(v: &SValue) -> Tri {
     over(v, &|x| Tri::from(*x == SValue::Bool(true)))
 }
 
 /// `needle in value` for a list or tuple of strings (a dict tests its keys).
-fn contains(v: &SValue, needle: &str) -> Tri {
+pub(crate) fn contains(v: &SValue, needle: &str) -> Tri {
     over(v, &|x| match x {
         SValue::List(items) => {
             let mut t = Tri::No;
