@@ -13,6 +13,7 @@ use crate::components::migration::MigrationView;
 use crate::components::plan::PlanView;
 use crate::components::playbook::PlaybookView;
 use crate::components::scorecard::Scorecard;
+use crate::components::settings::SettingsView;
 use crate::components::share::ShareDialog;
 use crate::components::tabs::{FileBar, FileTabs, Tab};
 use crate::components::toolbar::Toolbar;
@@ -350,7 +351,7 @@ pub fn app() -> Html {
                 </section>
                 <aside class="right">
                     <Scorecard report={report.clone()} on_select={on(&d, |i| Action::SelectFinding(Some(i)))}
-                        on_open_path={on_open_path}
+                        on_open_path={on_open_path.clone()}
                         on_explain={on(&d, |_| Action::ShowPanel(Panel::Playbook(Some("review-checklist".into()))))} />
                     if let Some(diff) = &active_diff {
                         <DiffView diff={diff.clone()} counts={diff.files.iter().map(|f| (f.path.clone(), report.findings.iter().filter(|x| x.path == f.path).count())).collect::<Vec<_>>()} />
@@ -361,6 +362,12 @@ pub fn app() -> Html {
                             postgres={state.options.postgres} hot_tables={state.options.hot_tables.clone()}
                             on_postgres={on(&d, Action::SetPostgres)} on_hot_tables={on(&d, Action::SetHotTables)} />
                     }
+                    { for report.settings.iter().filter(|m| m.path == active_path || m.imports.contains(&active_path)).map(|m| html! {
+                        <SettingsView module={m.clone()} active_path={active_path.clone()} on_line={on(&d, Action::FocusLine)}
+                            on_open_path={on_open_path.clone()}
+                            production={state.options.profile == engine::Profile::Production} django={state.options.django.clone()}
+                            on_profile={on(&d, Action::SetProductionProfile)} on_django={on(&d, Action::SetDjango)} />
+                    }) }
                     { for report.plans.iter().filter(|p| p.path == active_path).map(|p| html! {
                         <PlanView plan={p.clone()} on_copy={copy_to_clipboard()} on_line={on(&d, Action::FocusLine)} />
                     }) }

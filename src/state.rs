@@ -173,6 +173,11 @@ pub enum Action {
     SetPostgres(u32),
     /// Tables that are large or busy (names or `app.Model` labels, comma separated).
     SetHotTables(String),
+    /// Production (true) or development settings: development keeps only the checks Django runs
+    /// on every `check`.
+    SetProductionProfile(bool),
+    /// The Django version the settings are checked for.
+    SetDjango(String),
     ShowPanel(Panel),
     ToggleTheme,
     /// With a diff among the inputs: show only findings on changed lines.
@@ -311,6 +316,7 @@ impl AppState {
                     migrations: findings.migrations.clone(),
                     plans: Vec::new(),
                     diffs: Vec::new(),
+                    settings: Vec::new(),
                     scores: findings.scores.clone(),
                 });
                 s.notice = Some(match findings.redacted {
@@ -589,6 +595,14 @@ impl Reducible for AppState {
             Action::SetHotTables(text) => {
                 s.options.hot_tables =
                     text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+                s.revision += 1;
+            }
+            Action::SetProductionProfile(production) => {
+                s.options.profile = if production { engine::Profile::Production } else { engine::Profile::Development };
+                s.revision += 1;
+            }
+            Action::SetDjango(version) => {
+                s.options.django = version;
                 s.revision += 1;
             }
             Action::SetChangedOnly(on) => {

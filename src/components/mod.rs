@@ -10,6 +10,7 @@ pub mod migration;
 pub mod plan;
 pub mod playbook;
 pub mod scorecard;
+pub mod settings;
 pub mod share;
 pub mod tabs;
 pub mod toolbar;

@@ -31,6 +31,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     let mut templates = Vec::new();
     let mut ran: BTreeSet<Category> = BTreeSet::new();
     let mut explain_files: Vec<(String, String)> = Vec::new();
+    let mut runtime_files = Vec::new();
 
     let mut inputs: Vec<Input> = Vec::with_capacity(project.files.len());
     let mut diff_texts: Vec<(String, &str)> = Vec::new();
@@ -91,11 +92,14 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
                 }
             }
             templates.push(TemplateFile { path, text: text.clone(), template });
+        } else if kind == FileKind::Runtime {
+            runtime_files.push(crate::facts::runtime::RuntimeFile { path, text: text.clone() });
         }
     }
     let texts: HashMap<String, &str> = inputs.iter().map(|i| (i.path.clone(), i.text.as_str())).collect();
 
-    let view = ProjectView::new(&py_files, &templates);
+    let mut view = ProjectView::new(&py_files, &templates);
+    view.runtime = runtime_files;
     let all_queries: Vec<QueryFacts> = (0..py_files.len()).map(|i| queries::extract(&view, i)).collect();
     for (i, queries) in all_queries.iter().enumerate() {
         let ctx = PyContext { view: &view, file: i, queries, options };
@@ -137,7 +141,11 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         let Check::Project(check) = rule.check else { continue };
         // Plan rules judge plans; the others judge Python (a category with nothing to judge stays
         // "not assessed").
-        let has_input = if rule.meta.category == Category::Explain { !plans.is_empty() } else { !py_files.is_empty() };
+        let has_input = if rule.meta.category == Category::Explain {
+            !plans.is_empty()
+        } else {
+            !py_files.is_empty() || !view.runtime.is_empty()
+        };
         if options.rule_enabled(rule.meta.code, rule.meta.name) && has_input {
             ran.insert(rule.meta.category);
             check(&project_ctx, &mut emitter);
@@ -149,6 +157,8 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     sort_findings(&mut findings);
     sort_findings(&mut suppressed);
     let scores: Scores = score::score(&findings, &ran);
+    let settings =
+        crate::facts::settings_report::build(&view.settings.modules, &py_files, view.root, options, &findings);
     Report {
         version: REPORT_SCHEMA_VERSION,
         files,
@@ -157,6 +167,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         migrations: migrations.iter().map(|m| m.report()).collect(),
         plans: plans.iter().map(|p| p.report()).collect(),
         diffs: expanded.reports,
+        settings,
         scores,
     }
 }
@@ -294,7 +305,8 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
                 | FileKind::Migration
                 | FileKind::Settings
                 | FileKind::Template
-                | FileKind::Explain => (plain, None),
+                | FileKind::Explain
+                | FileKind::Runtime => (plain, None),
                 FileKind::Diff | FileKind::Unknown => {
                     file.notes.push("not a kind of file djreview analyses".into());
                     report.files.push(file);

@@ -7,21 +7,91 @@
 pub fn redact(text: &str) -> (String, usize) {
     let mut out = String::with_capacity(text.len());
     let mut count = 0;
+    // Brackets still open in a secret-named value that goes on over several lines
+    // (`SECRET_KEY_FALLBACKS = [` … `]`): every literal until they close is hidden.
+    let mut open_secret = 0i32;
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
         }
+        if open_secret > 0 {
+            open_secret += bracket_balance(line);
+            match replace_quoted(line) {
+                Some(l) => {
+                    count += 1;
+                    out.push_str(&l);
+                }
+                None => out.push_str(line),
+            }
+            continue;
+        }
         let (l, n) = redact_line(line);
+        if let Some((head, value)) = split_assignment(line) {
+            if secret_name(assigned_name(head)) && bracket_balance(value) > 0 {
+                open_secret = bracket_balance(value);
+            }
+        }
         count += n;
         out.push_str(&l);
     }
     (out, count)
 }
 
+/// Opening minus closing brackets outside string literals.
+fn bracket_balance(s: &str) -> i32 {
+    let mut depth = 0;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => break,
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
+}
+
+/// Every string literal's contents replaced, or `None` when the line has none.
+fn replace_quoted(line: &str) -> Option<String> {
+    if !line.contains(['"', '\'']) {
+        return None;
+    }
+    replace_literals(line).filter(|l| l != line)
+}
+
+/// The setting or key name on the left of an assignment.
+fn assigned_name(head: &str) -> &str {
+    head.trim_end_matches(['=', ':'])
+        .trim()
+        .trim_matches(['"', '\''])
+        .rsplit(['.', '[', ' '])
+        .next()
+        .unwrap_or("")
+        .trim_matches(['"', '\'', ']'])
+}
+
+/// A quoted value that looks like a generated key: long, no spaces, paths or dots, and made of
+/// mixed-case letters and digits (or a long hex digest).
+fn key_shaped(s: &str) -> bool {
+    let n = s.chars().count();
+    if n < 32 || s.contains(|c: char| c.is_whitespace() || matches!(c, '/' | '.' | '%' | '{' | '<')) {
+        return false;
+    }
+    let distinct: std::collections::BTreeSet<char> = s.chars().collect();
+    let has = |f: fn(&char) -> bool| s.chars().any(|c| f(&c));
+    let mixed = has(char::is_ascii_uppercase) && has(char::is_ascii_lowercase) && has(char::is_ascii_digit);
+    let hex = n >= 40 && s.chars().all(|c| c.is_ascii_hexdigit());
+    distinct.len() >= 12 && (mixed || hex)
+}
+
 pub const MARK: &str = "<redacted>";
 
 /// Names whose values are secrets.
-fn secret_name(name: &str) -> bool {
+pub fn secret_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     [
         "SECRET",
@@ -47,15 +117,7 @@ fn redact_line(line: &str) -> (String, usize) {
     let mut l = line.to_string();
     // `NAME = "value"`, `"NAME": "value"`, `NAME: value` (YAML/env style).
     if let Some((head, value)) = split_assignment(&l) {
-        let name = head
-            .trim_end_matches(['=', ':'])
-            .trim()
-            .trim_matches(['"', '\''])
-            .rsplit(['.', '[', ' '])
-            .next()
-            .unwrap_or("")
-            .trim_matches(['"', '\'', ']']);
-        if secret_name(name) {
+        if secret_name(assigned_name(head)) {
             if let Some(replaced) = replace_literals(value) {
                 l = format!("{head}{replaced}");
                 count += 1;
@@ -85,6 +147,21 @@ fn redact_line(line: &str) -> (String, usize) {
             }
         }
         search = start.min(l.len());
+    }
+    // Generated-looking keys in any string literal on the line.
+    let mut from = 0;
+    while let Some(rel) = l[from..].find(['"', '\'']) {
+        let start = from + rel;
+        let q = l.as_bytes()[start] as char;
+        let Some(len) = l[start + 1..].find(q) else { break };
+        let inner = &l[start + 1..start + 1 + len];
+        if inner != MARK && key_shaped(inner) {
+            l.replace_range(start + 1..start + 1 + len, MARK);
+            count += 1;
+            from = start + MARK.len() + 2;
+        } else {
+            from = start + len + 2;
+        }
     }
     // Values shaped like provider keys anywhere on the line.
     for prefix in [
@@ -239,6 +316,16 @@ mod tests {
         assert!(out.contains("os.environ[\"SECRET_KEY\"]"), "{out}");
         assert!(out.contains("DEBUG = False") && out.contains("\"HOST\": \"db\""));
         assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn multi_line_secrets_and_generated_keys_are_hidden() {
+        let settings = "SECRET_KEY_FALLBACKS = [\n    \"old-key-one\",  # rotated in May\n    \"old-key-two\",\n]\nDEBUG = False\nSTRIPE = \"Zx8Qm2Lp9Rt4Vb7Nc1Kd6Hf3Jg5Ws0Ya\"\nNAME = \"django.contrib.sessions.middleware.SessionMiddleware\"\nID = \"123e4567-e89b-12d3-a456-426614174000\"\n";
+        let (out, n) = redact(settings);
+        assert!(!out.contains("old-key-one") && !out.contains("old-key-two") && !out.contains("Zx8Qm2Lp9"), "{out}");
+        assert!(out.contains("# rotated in May") && out.contains("DEBUG = False"), "{out}");
+        assert!(out.contains("SessionMiddleware") && out.contains("426614174000"), "{out}");
+        assert_eq!(n, 3, "{out}");
     }
 
     #[test]

@@ -371,7 +371,71 @@ pub struct Report {
     /// The unified diffs in the input and the files they change.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<DiffReport>,
+    /// Each settings module a deployment would load, with every setting the audit read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<SettingsReport>,
     pub scores: Scores,
+}
+
+/// One settings module as a deployment loads it (its `from … import *` chain applied).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsReport {
+    pub path: String,
+    /// The modules it star-imports, in the order they were read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<String>,
+    /// What the files cannot tell: star imports of modules not in the input, code writing `globals()`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknowns: Vec<String>,
+    pub settings: Vec<SettingRow>,
+}
+
+/// One setting's effective value and verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingRow {
+    pub name: String,
+    /// The value as written (secrets hidden), "depends on environment …", or Django's default.
+    pub value: String,
+    /// Where it was assigned; absent for Django's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The star imports that carried the value into this module (`production.py:1`), outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
+    pub status: SettingStatus,
+    /// Codes of the findings about this setting, with the Django check ID when there is one
+    /// (`DEP102 security.W004`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// Why the status is what it is, when that is not obvious from the value.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SettingStatus {
+    /// A finding is about it.
+    Fails,
+    /// A check reads it and its value cannot be known from the files.
+    Unverified,
+    /// A check reads it and it passes.
+    Passes,
+    /// Assigned, and no check judges it.
+    Set,
+}
+
+impl SettingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingStatus::Fails => "fails",
+            SettingStatus::Unverified => "unverified",
+            SettingStatus::Passes => "passes",
+            SettingStatus::Set => "set",
+        }
+    }
 }
 
 impl Report {

@@ -722,6 +722,161 @@ mod tests {
         assert_eq!(truthy(&SValue::Str("1".into())), Tri::Yes);
     }
 
+    fn audit(files: &[(&str, &str)], options: &crate::Options) -> crate::Report {
+        let files = files.iter().map(|(p, t)| crate::SourceFile::new(*p, *t)).collect();
+        crate::analyze(&crate::Project::new(files), options)
+    }
+
+    fn ids(report: &crate::Report) -> Vec<String> {
+        let mut v: Vec<String> = report.findings.iter().filter_map(|f| f.django_id.clone()).collect();
+        v.sort();
+        v
+    }
+
+    const STARTPROJECT: &str = r#"
+SECRET_KEY = "django-insecure-0123456789abcdefghijklmnopqrstuvwxyz!@#$%^&*()"
+DEBUG = True
+ALLOWED_HOSTS = []
+INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+"#;
+
+    #[test]
+    fn startproject_gets_exactly_djangos_seven_warnings() {
+        let r = audit(&[("mysite/settings.py", STARTPROJECT)], &crate::Options::default());
+        let expected = ["W004", "W008", "W009", "W012", "W016", "W018", "W020"];
+        assert_eq!(ids(&r), expected.iter().map(|w| format!("security.{w}")).collect::<Vec<_>>());
+        // The development profile keeps only the checks Django runs on every `check`.
+        let dev = crate::Options { profile: crate::Profile::Development, ..Default::default() };
+        assert!(ids(&audit(&[("mysite/settings.py", STARTPROJECT)], &dev)).is_empty());
+    }
+
+    #[test]
+    fn environment_reads_are_never_passes() {
+        let src = "import os
+DEBUG = os.environ.get('DEBUG', True)
+ALLOWED_HOSTS = os.environ['HOSTS'].split(',')
+SECRET_KEY = os.environ['KEY']
+";
+        let r = audit(&[("proj/settings.py", src)], &crate::Options::default());
+        let debug =
+            r.findings.iter().find(|f| f.django_id.as_deref() == Some("security.W018")).expect("W018 by default");
+        assert_eq!(debug.confidence, crate::Confidence::Medium);
+        assert!(debug.message.contains("unless the environment overrides"), "{}", debug.message);
+        // No default: not a finding, but the settings view says it is unverified, never passing.
+        assert!(!ids(&r).iter().any(|i| i == "security.W009" || i == "security.W020"));
+        let rows = &r.settings[0].settings;
+        let row = |n: &str| rows.iter().find(|x| x.name == n).expect("row");
+        assert_eq!(row("SECRET_KEY").status, crate::report::SettingStatus::Unverified);
+        assert_eq!(row("ALLOWED_HOSTS").status, crate::report::SettingStatus::Unverified);
+        assert_eq!(row("DEBUG").status, crate::report::SettingStatus::Fails);
+    }
+
+    #[test]
+    fn layering_and_unknown_imports() {
+        let base = format!(
+            "{STARTPROJECT}
+SESSION_COOKIE_SECURE = True
+"
+        );
+        let prod = "from .base import *
+DEBUG = False
+ALLOWED_HOSTS = ['app.example.com']
+try:
+    from .local import *
+except ImportError:
+    pass
+SECURE_SSL_REDIRECT = True
+";
+        let files = [("proj/settings/base.py", base.as_str()), ("proj/settings/production.py", prod)];
+        let r = audit(&files, &crate::Options::default());
+        // Everything assigned before `from .local import *` may be replaced by it: unverified,
+        // not reported. SECURE_SSL_REDIRECT comes after it and passes.
+        assert!(ids(&r).is_empty(), "{:?}", ids(&r));
+        let m = &r.settings[0];
+        assert_eq!(m.path, "proj/settings/production.py");
+        assert_eq!(m.imports, vec!["proj/settings/base.py".to_string()]);
+        assert_eq!(m.unknowns.len(), 1, "{:?}", m.unknowns);
+        let key = m.settings.iter().find(|x| x.name == "SECRET_KEY").expect("row");
+        assert_eq!(key.path.as_deref(), Some("proj/settings/base.py"));
+        assert_eq!(key.via, vec!["proj/settings/production.py:1".to_string()]);
+        assert!(key.value.starts_with(crate::redact::MARK), "the key is not shown: {}", key.value);
+        // Without the unknown import, the base module's values count.
+        let prod = "from .base import *
+DEBUG = False
+ALLOWED_HOSTS = ['app.example.com']
+";
+        let r = audit(
+            &[("proj/settings/base.py", base.as_str()), ("proj/settings/production.py", prod)],
+            &crate::Options::default(),
+        );
+        assert_eq!(ids(&r), ["security.W004", "security.W008", "security.W009", "security.W016"]);
+        let w009 = r.findings.iter().find(|f| f.django_id.as_deref() == Some("security.W009")).expect("W009");
+        assert_eq!((w009.path.as_str(), w009.line), ("proj/settings/base.py", 2));
+    }
+
+    #[test]
+    fn silenced_checks_and_version_gates() {
+        let src = "SILENCED_SYSTEM_CHECKS = ['security.W020']\nALLOWED_HOSTS = []\nSECURE_CSP = 'default-src self'\nMIDDLEWARE = []\n";
+        let r = audit(&[("proj/settings.py", src)], &crate::Options::default());
+        assert!(!ids(&r).contains(&"security.W020".to_string()));
+        assert!(!ids(&r).contains(&"security.E026".to_string()), "5.2 has no CSP check");
+        let six = crate::Options { django: "6.0".into(), ..Default::default() };
+        assert!(ids(&audit(&[("proj/settings.py", src)], &six)).contains(&"security.E026".to_string()));
+    }
+
+    #[test]
+    fn csrf_failure_view_binding_follows_python() {
+        let cases = [
+            ("def v(request, reason=''): pass", None),
+            ("def v(request): pass", Some("security.E101")),
+            ("def v(request, **kw): pass", None),
+            ("def v(request, *, reason): pass", None),
+            ("def v(request, reason='', /): pass", Some("security.E101")),
+            ("def v(*args, **kwargs): pass", None),
+            ("def v(reason, request=None): pass", Some("security.E101")),
+            ("def v(request, reason, extra): pass", Some("security.E101")),
+        ];
+        for (view, want) in cases {
+            let files = [
+                (
+                    "proj/settings.py",
+                    "CSRF_FAILURE_VIEW = 'proj.views.v'
+",
+                ),
+                ("proj/views.py", view),
+            ];
+            let r = audit(&files, &crate::Options::default());
+            let got = ids(&r).into_iter().find(|i| i.starts_with("security.E10"));
+            assert_eq!(got.as_deref(), want, "{view}");
+        }
+        let r = audit(
+            &[
+                (
+                    "proj/settings.py",
+                    "CSRF_FAILURE_VIEW = 'proj.views.gone'
+",
+                ),
+                (
+                    "proj/views.py",
+                    "x = 1
+",
+                ),
+            ],
+            &crate::Options::default(),
+        );
+        let f = r.findings.iter().find(|f| f.code == "DEP109").expect("missing view reported");
+        assert!(f.django_id.is_none() && f.message.contains("ViewDoesNotExist"));
+    }
+
     #[test]
     fn paths_compare_without_the_disk() {
         assert_eq!(normalize_path("/srv/app/./media/"), "/srv/app/media");

@@ -61,6 +61,8 @@ pub struct ProjectView<'a> {
     pub querying_tags: HashMap<String, super::template_tags::QueryingTag>,
     /// Names of project classes that define `get_queryset` or inherit one from a project class.
     pub get_queryset_classes: std::collections::HashSet<&'a str>,
+    /// Runtime files (Procfile, Dockerfile, compose, scripts), as text; see [`super::runtime`].
+    pub runtime: Vec<super::runtime::RuntimeFile>,
 }
 
 impl<'a> ProjectView<'a> {
@@ -82,7 +84,18 @@ impl<'a> ProjectView<'a> {
             files.iter().map(|f| f.path.as_str()).chain(templates.iter().map(|t| t.path.as_str())).collect();
         let root = crate::analysis::common_root(&paths);
         let get_queryset_classes = classes_with_get_queryset(files);
-        ProjectView { files, templates, models, functions, code, settings, querying_tags, root, get_queryset_classes }
+        ProjectView {
+            files,
+            templates,
+            models,
+            functions,
+            code,
+            settings,
+            querying_tags,
+            root,
+            get_queryset_classes,
+            runtime: Vec::new(),
+        }
     }
 }
 
