@@ -487,7 +487,9 @@ const KNOWN_SETTINGS: &[&str] = &[
 /// (`dev.py`, `local.py`, …). Modules rebuilt from a diff are left out: a setting's absence from
 /// them proves nothing.
 pub fn judged_modules<'s>(modules: &'s [SettingsModule], files: &[PyFile], root: usize) -> Vec<&'s SettingsModule> {
-    let imported = |m: &SettingsModule| modules.iter().any(|o| o.imports.contains(&m.path));
+    let test = |m: &SettingsModule| crate::analysis::is_test_path(crate::analysis::relative_path(&m.path, root));
+    // Test settings often build on the production module; that does not make it a base module.
+    let imported = |m: &SettingsModule| modules.iter().any(|o| !test(o) && o.imports.contains(&m.path));
     // An empty `settings/__init__.py` is a package marker, not a settings module.
     let empty = |m: &SettingsModule| m.values.is_empty() && m.imports.is_empty();
     // A module is a Django settings module if it assigns settings Django knows; an app's own
@@ -501,7 +503,7 @@ pub fn judged_modules<'s>(modules: &'s [SettingsModule], files: &[PyFile], root:
     let leaves: Vec<&SettingsModule> = modules
         .iter()
         .filter(|m| !imported(m) && !partial(m) && !empty(m) && django_like(m))
-        .filter(|m| !crate::analysis::is_test_path(crate::analysis::relative_path(&m.path, root)))
+        .filter(|m| !test(m))
         .collect();
     let dev = |m: &SettingsModule| {
         let name = m.path.rsplit('/').next().unwrap_or(&m.path).trim_end_matches(".py");

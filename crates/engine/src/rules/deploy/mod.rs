@@ -52,6 +52,19 @@ pub(crate) fn emit_checks(ctx: &ProjectContext<'_, '_>, out: &mut Emitter, rule:
             if module.get(r.setting).is_none() && module.path != path {
                 message = format!("{message} (in `{}`)", module.path);
             }
+            // Django tests the exact dotted path; a class of the same name elsewhere is usually a
+            // subclass doing the same job. Django still reports it, so do we, but as a question.
+            let look_alike = match r.id {
+                "security.W001" => look_alike(module, deploy::SECURITY_MIDDLEWARE),
+                "security.W002" => look_alike(module, deploy::XFRAME_MIDDLEWARE),
+                "security.W003" => look_alike(module, deploy::CSRF_MIDDLEWARE),
+                // Sessions app without Django's middleware: a custom one sets the cookie.
+                "security.W010" | "security.W013" => look_alike(module, deploy::SESSION_MIDDLEWARE),
+                _ => None,
+            };
+            if let Some(other) = &look_alike {
+                message = format!("{message}. `{other}` is in `MIDDLEWARE`: if it subclasses Django's or does the same job, the protection is there and the check can be silenced with `SILENCED_SYSTEM_CHECKS = [\"{}\"]`", r.id);
+            }
             let f = if r.id == deploy::VIEW_DOES_NOT_EXIST {
                 out.emit(rule, &path, span, message)
             } else {
@@ -64,8 +77,23 @@ pub(crate) fn emit_checks(ctx: &ProjectContext<'_, '_>, out: &mut Emitter, rule:
                 f.confidence = Confidence::Medium;
             }
             f.fix = Some(fix(r.id));
+            if look_alike.is_some() {
+                f.severity = crate::report::Severity::Info;
+                f.confidence = Confidence::Low;
+            }
         }
     }
+}
+
+/// A `MIDDLEWARE` entry with the same class name as Django's at another path.
+fn look_alike(module: &crate::facts::settings::SettingsModule, django_path: &str) -> Option<String> {
+    let class = django_path.rsplit('.').next()?;
+    let mw = module.get("MIDDLEWARE")?;
+    mw.value
+        .strings()
+        .into_iter()
+        .find(|s| *s != django_path && s.rsplit('.').next() == Some(class))
+        .map(str::to_string)
 }
 
 /// The usual remedy for each Django check.
