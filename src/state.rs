@@ -723,6 +723,26 @@ mod tests {
     }
 
     #[test]
+    fn profile_and_django_version_change_the_settings_audit() {
+        let text = "DEBUG = True\nALLOWED_HOSTS = []\nMIDDLEWARE = []\nSECURE_CSP = 'x'\n";
+        let s = AppState::from_files(
+            vec![EditorFile { id: 1, name: "proj/settings.py".into(), text: text.into(), kind: None }],
+            Theme::Dark,
+        );
+        let ids = |s: &AppState| -> Vec<String> { s.report.findings.iter().filter_map(|f| f.django_id.clone()).collect() };
+        let prod = reduce(s.clone(), Action::Analyze);
+        assert!(ids(&prod).contains(&"security.W018".to_string()));
+        assert_eq!(prod.report.settings.len(), 1);
+        let dev = reduce(reduce(s.clone(), Action::SetProductionProfile(false)), Action::Analyze);
+        assert_eq!(dev.options.profile, engine::Profile::Development);
+        assert!(ids(&dev).is_empty(), "development keeps only every-check IDs: {:?}", ids(&dev));
+        assert_eq!(dev.report.settings.len(), 1, "the settings view stays, to switch back");
+        let six = reduce(reduce(s, Action::SetDjango("6.0".into())), Action::Analyze);
+        assert!(ids(&six).contains(&"security.E026".to_string()));
+        assert!(!ids(&prod).contains(&"security.E026".to_string()));
+    }
+
+    #[test]
     fn postgres_version_and_hot_tables_change_the_judgement() {
         let text = "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    operations = [migrations.AddField(\"order\", \"n\", models.IntegerField(default=0))]\n";
         let s = AppState::from_files(
