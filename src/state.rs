@@ -318,6 +318,7 @@ impl AppState {
                     diffs: Vec::new(),
                     settings: Vec::new(),
                     scores: findings.scores.clone(),
+                    redacted: u32::try_from(findings.redacted).unwrap_or(u32::MAX),
                 });
                 s.notice = Some(match findings.redacted {
                     0 => "Opened shared findings. The sources were not included.".to_string(),
@@ -353,7 +354,9 @@ impl AppState {
         if hidden == 0 || self.frozen.is_some() {
             return (self.report.clone(), project, hidden);
         }
-        (Rc::new(analyze(&project, &self.options)), project, hidden)
+        let mut report = analyze(&project, &self.options);
+        report.redacted = u32::try_from(hidden).unwrap_or(u32::MAX);
+        (Rc::new(report), project, hidden)
     }
 
     /// The share link's fragment for the current review.

@@ -279,6 +279,39 @@ await test('hostile input renders as text', async (page) => {
   assert.equal(await page.locator('.backdrop b').count(), 0);
 });
 
+await test('settings audit: the view shows each setting through the import chain, the profile and version switch the checks', async (page) => {
+  await open(page);
+  await page.locator('[data-testid=new-review]').click();
+  await paste(page, "SECRET_KEY = 'django-insecure-view-s3cret-abcdefghijklmnopqrstuvwxyz0123456789'\n" +
+    "DEBUG = True\nMIDDLEWARE = ['django.middleware.security.SecurityMiddleware']\nINSTALLED_APPS = ['django.contrib.sessions']\n");
+  await rename(page, 'proj/settings/base.py');
+  await addFile(page, 'proj/settings/production.py',
+    "from .base import *\nimport os\nDEBUG = False\nALLOWED_HOSTS = os.environ['HOSTS'].split(',')\nSECURE_CSP = 'default-src self'\n");
+  const view = page.locator('[data-testid=settings-view]');
+  await view.waitFor();
+  const row = (name) => view.locator(`[data-testid=setting-row][data-setting=${name}]`);
+  // Set in the base module, reached through the production module's star import.
+  assert.equal(await row('SECRET_KEY').getAttribute('data-status'), 'fails');
+  const keyText = await row('SECRET_KEY').innerText();
+  assert.match(keyText, /base\.py:1/);
+  assert.match(keyText, /production\.py:1/);
+  assert.ok(!keyText.includes('view-s3cret'), `the key is hidden: ${keyText}`);
+  assert.equal(await row('DEBUG').getAttribute('data-status'), 'passes');
+  assert.equal(await row('ALLOWED_HOSTS').getAttribute('data-status'), 'unverified');
+  assert.match(await row('SECURE_HSTS_SECONDS').innerText(), /Django's default/);
+  const codes = () => page.locator('[data-testid=finding]').evaluateAll((els) => els.map((e) => e.dataset.code));
+  assert.ok((await codes()).includes('DEP104'), `findings: ${await codes()}`);
+  // Development: only the checks Django runs on every `check` remain.
+  await view.locator('[data-testid=settings-profile]').selectOption('development');
+  await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid=finding]')].some((e) => e.dataset.code.startsWith('DEP')));
+  await page.locator('[data-testid=settings-profile]').selectOption('production');
+  await page.locator('[data-testid=finding][data-code=DEP104]').waitFor();
+  // Django 6.0 checks the CSP setting's type.
+  assert.equal(await page.locator('[data-testid=finding][data-code=DEP107]').count(), 0);
+  await page.locator('[data-testid=settings-django]').selectOption('6.0');
+  await page.locator('[data-testid=finding][data-code=DEP107]').waitFor();
+});
+
 // ---- The report passed around: share links, exports, diff input. ----
 
 const SETTINGS = "SECRET_KEY = 'django-insecure-e2e-s3cret-0123456789abcdefghijklmnopqrstuvwxyz'\n" +
@@ -442,6 +475,7 @@ await test('Copy as Markdown gives a pull-request comment with code, fix and lin
   const link = md.match(/\[Open the full report\]\((.*)\)/)?.[1];
   assert.ok(link?.startsWith(origin + '/#s1.'), 'the comment links to the review');
   assert.ok(!md.includes('e2e-db-password') && !linkContent(link).includes('e2e-db-password'));
+  assert.match(md, /2 secrets were hidden before export\./, 'the comment says what was hidden');
 });
 
 await test('JSON and SARIF downloads use the CLI\'s schemas; the print view shows the report', async (page) => {

@@ -169,6 +169,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         diffs: expanded.reports,
         settings,
         scores,
+        redacted: 0,
     }
 }
 

@@ -375,6 +375,14 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<SettingsReport>,
     pub scores: Scores,
+    /// How many secrets were hidden from the inputs before this report was made (exports from the
+    /// app); the outputs say so.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redacted: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One settings module as a deployment loads it (its `from … import *` chain applied).

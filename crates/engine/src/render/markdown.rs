@@ -37,6 +37,10 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
     if !report.suppressed.is_empty() {
         let _ = write!(out, " {} suppressed in the code.", report.suppressed.len());
     }
+    if report.redacted > 0 {
+        let n = report.redacted;
+        let _ = write!(out, " {n} secret{} hidden before export.", if n == 1 { " was" } else { "s were" });
+    }
     out.push_str("\n\n");
 
     let assessed: Vec<_> = report.scores.categories.iter().filter_map(|(c, s)| s.map(|s| (c, s))).collect();

@@ -79,6 +79,10 @@ pub fn sarif(report: &Report) -> Value {
             result
         })
         .collect();
+    let mut run_properties = serde_json::Map::new();
+    if report.redacted > 0 {
+        run_properties.insert("redactedSecrets".into(), json!(report.redacted));
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -94,6 +98,7 @@ pub fn sarif(report: &Report) -> Value {
             },
             "columnKind": "unicodeCodePoints",
             "results": results,
+            "properties": run_properties,
         }]
     })
 }
