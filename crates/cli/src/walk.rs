@@ -51,6 +51,22 @@ fn maybe_plan(path: &Path) -> bool {
         && std::fs::metadata(path).is_ok_and(|m| m.len() <= 5_000_000)
 }
 
+/// Files that may start the web server or workers (a Procfile, a Dockerfile, a compose file, a
+/// shell script, a systemd unit): kept only when the engine reads them as runtime files.
+fn maybe_runtime(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let named = name == "procfile"
+        || name.starts_with("procfile.")
+        || name == "dockerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+        || ((name.starts_with("docker-compose") || name.starts_with("compose"))
+            && matches!(ext.as_str(), "yml" | "yaml"))
+        || matches!(ext.as_str(), "sh" | "bash" | "service");
+    named && std::fs::metadata(path).is_ok_and(|m| m.len() <= 1_000_000)
+}
+
 pub fn collect(path: &Path) -> std::io::Result<Found> {
     let mut found = Found { files: Vec::new(), warnings: Vec::new() };
     let meta = std::fs::metadata(path)?;
@@ -85,6 +101,15 @@ fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
         } else if wanted(&path) {
             if let Err(e) = read_file(&path, found) {
                 found.warnings.push(format!("{}: {e}; skipped", path.display()));
+            }
+        } else if maybe_runtime(&path) {
+            if let Ok(bytes) = std::fs::read(&path) {
+                if let Some(text) = decode(&bytes) {
+                    let shown = path.to_string_lossy().trim_start_matches("./").to_string();
+                    if engine::detect_kind(&shown, &text) == engine::FileKind::Runtime {
+                        found.files.push(SourceFile::new(shown, text));
+                    }
+                }
             }
         } else if maybe_plan(&path) {
             // Saved EXPLAIN output (`plan.txt`, `plan.json`): kept only when it reads as a plan.
@@ -129,5 +154,20 @@ mod tests {
         assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n").as_deref(), Some("x = 1\n"));
         assert_eq!(decode(b"a\xFFb").as_deref(), Some("a\u{FFFD}b"));
         assert_eq!(decode(b"\x7FELF\x00\x01"), None);
+    }
+
+    #[test]
+    fn picks_up_runtime_files() {
+        let dir = std::env::temp_dir().join(format!("djreview-walk-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("deploy")).expect("temp dir");
+        std::fs::write(dir.join("Procfile"), "web: gunicorn proj.wsgi\n").expect("write");
+        std::fs::write(dir.join("deploy/Dockerfile"), "FROM python\nCMD gunicorn proj.wsgi\n").expect("write");
+        std::fs::write(dir.join("deploy/docker-compose.yml"), "services:\n  db:\n    image: postgres\n")
+            .expect("write");
+        std::fs::write(dir.join("deploy/build.sh"), "#!/bin/sh\nnpm run build\n").expect("write");
+        let found = collect(&dir).expect("collect");
+        let names: Vec<&str> = found.files.iter().filter_map(|f| f.path.rsplit('/').next()).collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(names, vec!["Procfile", "Dockerfile"]);
     }
 }

@@ -44,17 +44,21 @@ pub enum FileKind {
     Template,
     Explain,
     Diff,
+    /// Process command lines and server configuration outside settings: a Procfile, a Dockerfile,
+    /// a compose file, a shell script or systemd unit that starts gunicorn, uvicorn or Celery.
+    Runtime,
     Unknown,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 7] = [
+    pub const ALL: [FileKind; 8] = [
         FileKind::Python,
         FileKind::Migration,
         FileKind::Settings,
         FileKind::Template,
         FileKind::Explain,
         FileKind::Diff,
+        FileKind::Runtime,
         FileKind::Unknown,
     ];
 
@@ -66,6 +70,7 @@ impl FileKind {
             FileKind::Template => "template",
             FileKind::Explain => "explain",
             FileKind::Diff => "diff",
+            FileKind::Runtime => "runtime",
             FileKind::Unknown => "unknown",
         }
     }
@@ -92,6 +97,9 @@ pub fn detect_kind(path: &str, text: &str) -> FileKind {
 
     if matches!(ext, "diff" | "patch") || looks_like_diff(head) {
         return FileKind::Diff;
+    }
+    if looks_like_runtime(&name, ext, head) {
+        return FileKind::Runtime;
     }
     if matches!(
         ext,
@@ -252,6 +260,53 @@ fn looks_like_settings(lower_path: &str, name: &str, text: &str) -> bool {
     hits >= 3 || (named && (hits >= 1 || !text.contains("class ")))
 }
 
+/// Programs whose command lines the runtime rules read.
+const RUNTIME_PROGRAMS: &[&str] = &["gunicorn", "uvicorn", "daphne", "hypercorn", "celery"];
+
+/// Process definitions: a Procfile or Dockerfile by name; a compose file, shell script or systemd
+/// unit by name when it starts one of [`RUNTIME_PROGRAMS`]; an unnamed paste whose lines are such
+/// command lines (`web: gunicorn …`, `CMD gunicorn …`, `celery -A proj worker`).
+fn looks_like_runtime(name: &str, ext: &str, text: &str) -> bool {
+    if name == "procfile" || name.starts_with("procfile.") {
+        return true;
+    }
+    if name == "dockerfile" || name.starts_with("dockerfile.") || ext == "dockerfile" || name.ends_with(".dockerfile") {
+        return true;
+    }
+    let starts_program = || {
+        text.lines().take(2000).any(|l| {
+            let words: Vec<&str> = l.split_whitespace().take(12).collect();
+            words.iter().any(|w| {
+                let w = w.trim_matches(|c: char| c == '"' || c == '\'' || c == '[' || c == ',');
+                let base = w.rsplit('/').next().unwrap_or(w);
+                RUNTIME_PROGRAMS.contains(&base)
+            })
+        })
+    };
+    let compose = (name.starts_with("docker-compose") || name.starts_with("compose")) && matches!(ext, "yml" | "yaml");
+    if compose || matches!(ext, "sh" | "bash" | "service") {
+        return starts_program();
+    }
+    if (ext.is_empty() || ext == "txt") && !name.starts_with("requirements") && !name.starts_with("constraints") {
+        // A pasted command line or Procfile: every non-blank, non-comment line is a command.
+        let lines: Vec<&str> =
+            text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).take(50).collect();
+        return !lines.is_empty()
+            && lines.len() <= 40
+            && lines.iter().any(|l| {
+                let l = l.split_once(": ").filter(|(k, _)| !k.contains(' ')).map_or(*l, |(_, r)| r);
+                let l = l.strip_prefix("CMD ").or_else(|| l.strip_prefix("ENTRYPOINT ")).unwrap_or(l);
+                // A program and at least one argument: a bare `celery` line is a requirements list.
+                let mut words = l.split_whitespace();
+                let first = words.next().unwrap_or("");
+                let first = first.trim_matches(|c: char| c == '"' || c == '[' || c == ',');
+                RUNTIME_PROGRAMS.contains(&first.rsplit('/').next().unwrap_or(first)) && words.next().is_some()
+            })
+            && !looks_like_python(text);
+    }
+    false
+}
+
 fn looks_like_template(text: &str) -> bool {
     let tags = text.matches("{%").count();
     let vars = text.matches("{{").count();
@@ -313,6 +368,19 @@ mod tests {
             ("", "just some words", FileKind::Unknown),
             ("", "def broken(:\n    pass\n", FileKind::Python),
             ("", "return to sender\n", FileKind::Unknown),
+            ("Procfile", "web: gunicorn proj.wsgi\n", FileKind::Runtime),
+            ("deploy/Dockerfile", "FROM python:3.12\nCMD [\"gunicorn\", \"proj.wsgi\"]\n", FileKind::Runtime),
+            ("docker-compose.yml", "services:\n  worker:\n    command: celery -A proj worker\n", FileKind::Runtime),
+            ("docker-compose.yml", "services:\n  db:\n    image: postgres\n", FileKind::Unknown),
+            (
+                "bin/start.sh",
+                "#!/bin/sh\nexec gunicorn proj.asgi:application -k uvicorn.workers.UvicornWorker\n",
+                FileKind::Runtime,
+            ),
+            ("", "web: gunicorn proj.wsgi --workers 4\nworker: celery -A proj worker\n", FileKind::Runtime),
+            ("notes.txt", "deploy with care\n", FileKind::Unknown),
+            ("", "django\ncelery\ngunicorn\n", FileKind::Unknown),
+            ("requirements.txt", "gunicorn -r base.txt\n", FileKind::Unknown),
         ];
         for (path, text, kind) in cases {
             assert_eq!(detect_kind(path, text), *kind, "path={path:?} text={text:?}");

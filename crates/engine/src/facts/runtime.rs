@@ -537,6 +537,9 @@ const FLAGS: &[&str] = &[
     "--use-colors",
     "--no-use-colors",
     "--factory",
+    "--skip-checks",
+    "--no-execv",
+    "--reload-engine-auto",
     "-v",
     "--verbose",
 ];
