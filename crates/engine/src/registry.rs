@@ -4,8 +4,8 @@
 use crate::analysis::{Emitter, ProjectContext, PyContext, TemplateContext};
 use crate::rule::RuleMeta;
 use crate::rules::{
-    asyncio, caching, celery, deploy, explain, migrations, queries, security, side_effects, storage, syntax, templates,
-    time, transactions,
+    asyncio, caching, celery, deploy, envelope, explain, migrations, queries, runtime, security, side_effects, storage,
+    syntax, templates, time, transactions,
 };
 
 /// How a rule is run.
@@ -75,6 +75,58 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &celery::cel105_acks_late_non_idempotent::ACKS_LATE_NON_IDEMPOTENT,
         check: Check::Python(celery::cel105_acks_late_non_idempotent::check),
+    },
+    Rule {
+        meta: &envelope::cfg101_allowed_hosts_too_broad::ALLOWED_HOSTS_TOO_BROAD,
+        check: Check::Project(envelope::cfg101_allowed_hosts_too_broad::check),
+    },
+    Rule {
+        meta: &envelope::cfg102_cross_origin_too_broad::CROSS_ORIGIN_TOO_BROAD,
+        check: Check::Project(envelope::cfg102_cross_origin_too_broad::check),
+    },
+    Rule {
+        meta: &envelope::cfg103_proxy_headers_inconsistent::PROXY_HEADERS_INCONSISTENT,
+        check: Check::Project(envelope::cfg103_proxy_headers_inconsistent::check),
+    },
+    Rule {
+        meta: &envelope::cfg104_db_connection_lifetime::DB_CONNECTION_LIFETIME,
+        check: Check::Project(envelope::cfg104_db_connection_lifetime::check),
+    },
+    Rule {
+        meta: &envelope::cfg105_db_timeouts_missing::DB_TIMEOUTS_MISSING,
+        check: Check::Project(envelope::cfg105_db_timeouts_missing::check),
+    },
+    Rule {
+        meta: &envelope::cfg106_process_local_cache::PROCESS_LOCAL_CACHE,
+        check: Check::Project(envelope::cfg106_process_local_cache::check),
+    },
+    Rule {
+        meta: &envelope::cfg107_time_zone_default::TIME_ZONE_DEFAULT,
+        check: Check::Project(envelope::cfg107_time_zone_default::check),
+    },
+    Rule {
+        meta: &envelope::cfg108_logging_unconfigured::LOGGING_UNCONFIGURED,
+        check: Check::Project(envelope::cfg108_logging_unconfigured::check),
+    },
+    Rule {
+        meta: &envelope::cfg109_static_without_manifest::STATIC_WITHOUT_MANIFEST,
+        check: Check::Project(envelope::cfg109_static_without_manifest::check),
+    },
+    Rule {
+        meta: &envelope::cfg110_replica_without_read_after_write::REPLICA_WITHOUT_READ_AFTER_WRITE,
+        check: Check::Project(envelope::cfg110_replica_without_read_after_write::check),
+    },
+    Rule {
+        meta: &envelope::cfg111_celery_task_limits::CELERY_TASK_LIMITS,
+        check: Check::Project(envelope::cfg111_celery_task_limits::check),
+    },
+    Rule {
+        meta: &envelope::cfg112_email_backend_local::EMAIL_BACKEND_LOCAL,
+        check: Check::Project(envelope::cfg112_email_backend_local::check),
+    },
+    Rule {
+        meta: &envelope::cfg113_hardcoded_secret::HARDCODED_SECRET,
+        check: Check::Project(envelope::cfg113_hardcoded_secret::check),
     },
     Rule {
         meta: &deploy::dep101_security_middleware_missing::SECURITY_MIDDLEWARE_MISSING,
@@ -254,6 +306,30 @@ pub static RULES: &[Rule] = &[
         check: Check::Project(queries::qry112_template_n_plus_one::check),
     },
     Rule {
+        meta: &runtime::run101_gunicorn_worker_recycling::GUNICORN_WORKER_RECYCLING,
+        check: Check::Project(runtime::run101_gunicorn_worker_recycling::check),
+    },
+    Rule {
+        meta: &runtime::run102_gunicorn_timeout::GUNICORN_TIMEOUT,
+        check: Check::Project(runtime::run102_gunicorn_timeout::check),
+    },
+    Rule {
+        meta: &runtime::run103_server_interface_mismatch::SERVER_INTERFACE_MISMATCH,
+        check: Check::Project(runtime::run103_server_interface_mismatch::check),
+    },
+    Rule {
+        meta: &runtime::run104_gunicorn_worker_count::GUNICORN_WORKER_COUNT,
+        check: Check::Project(runtime::run104_gunicorn_worker_count::check),
+    },
+    Rule {
+        meta: &runtime::run105_celery_worker_recycling::CELERY_WORKER_RECYCLING,
+        check: Check::Project(runtime::run105_celery_worker_recycling::check),
+    },
+    Rule {
+        meta: &runtime::run106_celery_prefetch_acks_late::CELERY_PREFETCH_ACKS_LATE,
+        check: Check::Project(runtime::run106_celery_prefetch_acks_late::check),
+    },
+    Rule {
         meta: &security::sec101_sql_injection::SQL_INJECTION,
         check: Check::Python(security::sec101_sql_injection::check),
     },
@@ -424,13 +500,19 @@ mod tests {
     /// The kind and path a docs code block stands for. The fence's info string picks it: `python` (a
     /// module), `python settings`, `python migration`, `django`/`html` (a template).
     /// `python migration 0001_initial` names the migration (for examples that need history);
-    /// `text` is an EXPLAIN plan.
+    /// `text` is an EXPLAIN plan; `procfile`, `dockerfile`, `yaml compose` and `sh` are runtime
+    /// files, and `python gunicorn` is a `gunicorn.conf.py`.
     fn block_file(info: &str) -> (FileKind, String) {
         let words: Vec<&str> = info.split([' ', ',']).collect();
         match (words.first().copied().unwrap_or(""), words.get(1).copied()) {
             ("django" | "html" | "htmldjango", _) => (FileKind::Template, "example/templates/example.html".into()),
             ("text" | "explain", _) => (FileKind::Explain, "example/plan.txt".into()),
             ("diff" | "patch", _) => (FileKind::Diff, "example/change.diff".into()),
+            ("procfile", _) => (FileKind::Runtime, "example/Procfile".into()),
+            ("dockerfile", _) => (FileKind::Runtime, "example/Dockerfile".into()),
+            ("yaml", Some("compose")) => (FileKind::Runtime, "example/docker-compose.yml".into()),
+            ("sh" | "bash", _) => (FileKind::Runtime, "example/start.sh".into()),
+            (_, Some("gunicorn")) => (FileKind::Python, "example/gunicorn.conf.py".into()),
             (_, Some("settings")) => (FileKind::Settings, "example/settings.py".into()),
             (_, Some("migration")) => {
                 let name = words.get(2).copied().unwrap_or("0002_example");
