@@ -63,8 +63,19 @@ fn maybe_runtime(path: &Path) -> bool {
         || name.ends_with(".dockerfile")
         || ((name.starts_with("docker-compose") || name.starts_with("compose"))
             && matches!(ext.as_str(), "yml" | "yaml"))
-        || matches!(ext.as_str(), "sh" | "bash" | "service");
-    named && std::fs::metadata(path).is_ok_and(|m| m.len() <= 1_000_000)
+        || matches!(ext.as_str(), "sh" | "bash" | "service" | "conf" | "ini");
+    // Start scripts without an extension, in the folders deployments keep them in.
+    let script = ext.is_empty()
+        && path.parent().is_some_and(|p| {
+            p.components().any(|c| {
+                matches!(
+                    c.as_os_str().to_str(),
+                    Some("compose" | "docker" | ".docker" | "deploy" | "deployment" | "bin" | "scripts")
+                )
+            })
+        });
+    (named && std::fs::metadata(path).is_ok_and(|m| m.len() <= 1_000_000))
+        || (script && std::fs::metadata(path).is_ok_and(|m| m.len() <= 64 * 1024))
 }
 
 pub fn collect(path: &Path) -> std::io::Result<Found> {
@@ -165,9 +176,11 @@ mod tests {
         std::fs::write(dir.join("deploy/docker-compose.yml"), "services:\n  db:\n    image: postgres\n")
             .expect("write");
         std::fs::write(dir.join("deploy/build.sh"), "#!/bin/sh\nnpm run build\n").expect("write");
+        std::fs::write(dir.join("deploy/start"), "#!/bin/bash\nexec gunicorn proj.wsgi\n").expect("write");
+        std::fs::write(dir.join("deploy/nginx.conf"), "server { listen 80; }\n").expect("write");
         let found = collect(&dir).expect("collect");
         let names: Vec<&str> = found.files.iter().filter_map(|f| f.path.rsplit('/').next()).collect();
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(names, vec!["Procfile", "Dockerfile"]);
+        assert_eq!(names, vec!["Procfile", "Dockerfile", "start"]);
     }
 }

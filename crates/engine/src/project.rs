@@ -284,7 +284,9 @@ fn looks_like_runtime(name: &str, ext: &str, text: &str) -> bool {
         })
     };
     let compose = (name.starts_with("docker-compose") || name.starts_with("compose")) && matches!(ext, "yml" | "yaml");
-    if compose || matches!(ext, "sh" | "bash" | "service") {
+    let shebang = text.starts_with("#!") && text.lines().next().is_some_and(|l| l.contains("sh"));
+    let supervisor = matches!(ext, "conf" | "ini") && text.contains("[program:");
+    if compose || supervisor || matches!(ext, "sh" | "bash" | "service") || (ext.is_empty() && shebang) {
         return starts_program();
     }
     if (ext.is_empty() || ext == "txt") && !name.starts_with("requirements") && !name.starts_with("constraints") {
@@ -296,10 +298,14 @@ fn looks_like_runtime(name: &str, ext: &str, text: &str) -> bool {
             && lines.iter().any(|l| {
                 let l = l.split_once(": ").filter(|(k, _)| !k.contains(' ')).map_or(*l, |(_, r)| r);
                 let l = l.strip_prefix("CMD ").or_else(|| l.strip_prefix("ENTRYPOINT ")).unwrap_or(l);
-                // A program and at least one argument: a bare `celery` line is a requirements list.
-                let mut words = l.split_whitespace();
+                // Past `exec`, `VAR=value` and `python -m`, a program and at least one argument: a
+                // bare `celery` line is a requirements list.
+                let mut words = l
+                    .split_whitespace()
+                    .map(|w| w.trim_matches(|c: char| c == '"' || c == '[' || c == ','))
+                    .skip_while(|w| *w == "exec" || w.contains('=') || w.starts_with("python") || *w == "-m")
+                    .peekable();
                 let first = words.next().unwrap_or("");
-                let first = first.trim_matches(|c: char| c == '"' || c == '[' || c == ',');
                 RUNTIME_PROGRAMS.contains(&first.rsplit('/').next().unwrap_or(first)) && words.next().is_some()
             })
             && !looks_like_python(text);
@@ -381,6 +387,10 @@ mod tests {
             ("notes.txt", "deploy with care\n", FileKind::Unknown),
             ("", "django\ncelery\ngunicorn\n", FileKind::Unknown),
             ("requirements.txt", "gunicorn -r base.txt\n", FileKind::Unknown),
+            ("compose/production/django/start", "#!/bin/bash\nset -o errexit\nexec /usr/local/bin/gunicorn config.asgi -k uvicorn_worker.UvicornWorker\n", FileKind::Runtime),
+            ("", "exec gunicorn config.wsgi --bind 0.0.0.0:5000\n", FileKind::Runtime),
+            ("deploy/supervisor.conf", "[program:worker]\ncommand=/srv/venv/bin/celery -A proj worker -l info\n", FileKind::Runtime),
+            ("deploy/nginx.conf", "upstream app { server unix:/run/gunicorn.sock; }\n", FileKind::Unknown),
         ];
         for (path, text, kind) in cases {
             assert_eq!(detect_kind(path, text), *kind, "path={path:?} text={text:?}");

@@ -306,6 +306,8 @@ enum Style {
     Dockerfile,
     Compose,
     Systemd,
+    /// supervisord: `command=` in `[program:name]` sections.
+    Supervisor,
     Shell,
     /// An unnamed paste: each line is judged on its own.
     Paste,
@@ -322,6 +324,8 @@ fn style_of(path: &str) -> Style {
         Style::Compose
     } else if ext == "service" {
         Style::Systemd
+    } else if matches!(ext, "conf" | "ini") {
+        Style::Supervisor
     } else if matches!(ext, "sh" | "bash") {
         Style::Shell
     } else {
@@ -381,6 +385,7 @@ pub fn commands(file: &RuntimeFile) -> Vec<Command> {
         compose_commands(&file.text, &mut push);
         return out;
     }
+    let mut section: Option<String> = None;
     for (start, end, line) in logical_lines(&file.text) {
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') {
@@ -406,6 +411,23 @@ pub fn commands(file: &RuntimeFile) -> Vec<Command> {
                 }
                 _ => Vec::new(),
             },
+            Style::Supervisor => {
+                if let Some(name) = t.strip_prefix("[program:").and_then(|r| r.strip_suffix(']')) {
+                    section = Some(name.trim().to_string());
+                    continue;
+                }
+                if t.starts_with('[') {
+                    section = None;
+                }
+                match t.split_once('=') {
+                    Some((k, v)) if k.trim() == "command" => {
+                        let found = commands_in_shell(v);
+                        push(start, end, section.clone(), found);
+                        continue;
+                    }
+                    _ => Vec::new(),
+                }
+            }
             Style::Procfile => match t.split_once(':') {
                 Some((role, cmd)) if !role.contains(' ') => {
                     let found = commands_in_shell(cmd);
@@ -560,6 +582,14 @@ impl Command {
                     }
                 } else if let Some(v) = a.strip_prefix(n).and_then(|r| r.strip_prefix('=')) {
                     Some(v.to_string())
+                } else if let Some(v) = a
+                    .strip_prefix(n)
+                    .filter(|_| n.starts_with("--"))
+                    .and_then(|r| r.strip_prefix(':'))
+                    .and_then(|r| r.split_once('='))
+                {
+                    // `celery multi`'s per-node form: `--prefetch-multiplier:celery=4`.
+                    Some(v.1.to_string())
                 } else if n.len() == 2 && !n.starts_with("--") && a.starts_with(n) && !a.starts_with("--") {
                     Some(a[n.len()..].to_string())
                 } else {
@@ -601,6 +631,23 @@ impl Command {
                 && !p.is_empty()
                 && p.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '(' | ')' | '{' | '}' | ' '))
         })
+    }
+
+    /// Whether this is a Celery command that starts workers: `celery worker`, or `celery multi
+    /// start|restart`, which starts one worker per node.
+    pub fn starts_celery_workers(&self) -> bool {
+        if self.program != Program::Celery {
+            return false;
+        }
+        match self.celery_subcommand() {
+            Some("worker") => true,
+            Some("multi") => {
+                let p = self.positionals();
+                let at = p.iter().position(|w| *w == "multi").unwrap_or(0);
+                matches!(p.get(at + 1).copied(), Some("start" | "restart"))
+            }
+            _ => false,
+        }
     }
 
     /// The Celery sub-command (`worker`, `beat`, …).
@@ -902,6 +949,29 @@ mod tests {
         for junk in ["CMD [\"unterminated", "command: '", "web: \"", "\\", "services:\n  a:\n    command:\n"] {
             for path in ["Dockerfile", "compose.yaml", "Procfile", "x.sh", ""] {
                 let _ = cmds(path, junk);
+            }
+        }
+    }
+
+    #[test]
+    fn never_panics_on_cut_or_mangled_input() {
+        let samples = [
+            "web: gunicorn \"proj.wsgi\" -w4 --timeout=30 # comment\nworker: celery -A proj worker -Ofair\n",
+            "FROM python\nCMD [\"sh\", \"-c\", \"exec gunicorn proj.asgi:application -k 'uvicorn.workers.UvicornWorker'\"]\n",
+            "services:\n  web:\n    command: >\n      gunicorn proj.wsgi\n  w:\n    command: [\"celery\", 'worker']\n",
+            "[program:é]\ncommand=celery multi start w1 --prefetch-multiplier:w1=4 \\\n  -A proj\n",
+            "ExecStart=/bin/gunicorn \\\n  --bind unix:/run/ü.sock proj.wsgi\n",
+        ];
+        let paths = ["Procfile", "Dockerfile", "docker-compose.yml", "supervisor.conf", "x.service", "run.sh", ""];
+        for sample in samples {
+            let cuts: Vec<usize> = (0..=sample.len()).filter(|&i| sample.is_char_boundary(i)).collect();
+            for &cut in &cuts {
+                for path in paths {
+                    let text = &sample[..cut];
+                    let _ = commands(&RuntimeFile { path: path.into(), text: text.into() });
+                    let mangled = format!("{text}\"'[\\{{}}");
+                    let _ = commands(&RuntimeFile { path: path.into(), text: mangled });
+                }
             }
         }
     }

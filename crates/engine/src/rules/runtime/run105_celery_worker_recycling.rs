@@ -1,6 +1,6 @@
 use super::commands;
 use crate::analysis::{Emitter, ProjectContext};
-use crate::facts::runtime::{Opt, Program};
+use crate::facts::runtime::Opt;
 use crate::report::Fix;
 use crate::rules::envelope::mentioned;
 
@@ -56,7 +56,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
     if configured {
         return;
     }
-    for c in cmds.iter().filter(|c| c.program == Program::Celery && c.celery_subcommand() == Some("worker")) {
+    for c in cmds.iter().filter(|c| c.starts_celery_workers()) {
         let pool = c.opt(&["-P", "--pool"]);
         if !matches!(&pool, Opt::Absent) && !matches!(&pool, Opt::Value(p) if p == "prefork" || p == "processes") {
             continue;

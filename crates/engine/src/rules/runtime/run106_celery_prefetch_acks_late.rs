@@ -1,6 +1,6 @@
 use super::commands;
 use crate::analysis::{Emitter, ProjectContext};
-use crate::facts::runtime::{Opt, Program};
+use crate::facts::runtime::Opt;
 use crate::facts::settings::SValue;
 use crate::report::Fix;
 use crate::rules::envelope::{acks_late, any_setting};
@@ -53,7 +53,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
     let Some(late) = acks_late(ctx) else { return };
     let setting = any_setting(ctx, &["CELERY_WORKER_PREFETCH_MULTIPLIER", "CELERYD_PREFETCH_MULTIPLIER"]).cloned();
     let in_code = ctx.view.files.iter().any(|f| f.text.contains("worker_prefetch_multiplier"));
-    for c in cmds.iter().filter(|c| c.program == Program::Celery && c.celery_subcommand() == Some("worker")) {
+    for c in cmds.iter().filter(|c| c.starts_celery_workers()) {
         let (multiplier, source) = match c.opt(&["--prefetch-multiplier"]) {
             Opt::Value(v) => match v.parse::<i64>() {
                 Ok(n) => (n, format!("`--prefetch-multiplier {n}`")),

@@ -133,11 +133,18 @@ fn celery_recycling() {
     let hits = of(&found, "RUN105");
     assert_eq!(hits.len(), 1, "{found:?}");
     assert_eq!(hits[0].1, 1);
+    let found =
+        run(&[("deploy/supervisord.conf", "[program:celery]\ncommand=/srv/venv/bin/celery multi start w1 -A proj\n")]);
+    let hits = of(&found, "RUN105");
+    assert_eq!(hits.len(), 1, "{found:?}");
+    assert!(hits[0].2.contains("`celery`"), "{hits:?}");
     for fine in [
         "worker: celery -A proj worker --max-tasks-per-child=100",
         "worker: celery -A proj worker --max-memory-per-child 300000",
         "worker: celery -A proj worker -P gevent -c 100",
         "worker: celery -A proj beat",
+        "worker: celery multi start w1 w2 -A proj --max-tasks-per-child:w1=100",
+        "worker: celery multi stopwait w1 -A proj",
     ] {
         let found = run(&[("Procfile", &format!("{fine}\n"))]);
         assert!(of(&found, "RUN105").is_empty(), "{fine}: {found:?}");
@@ -175,6 +182,8 @@ fn celery_prefetch() {
     assert_eq!(of(&found, "RUN106").len(), 1, "{found:?}");
     // Near misses: multiplier 1, or no late acknowledgement, or a multiplier from settings.
     let found = run(&[("Procfile", "worker: celery -A proj worker --prefetch-multiplier=1 -Ofair\n"), settings]);
+    assert!(of(&found, "RUN106").is_empty(), "{found:?}");
+    let found = run(&[("Procfile", "worker: celery multi start w1 -A proj --prefetch-multiplier:w1=1\n"), settings]);
     assert!(of(&found, "RUN106").is_empty(), "{found:?}");
     let found = run(&[
         ("Procfile", "worker: celery -A proj worker\n"),
