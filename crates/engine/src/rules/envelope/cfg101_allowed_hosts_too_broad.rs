@@ -1,4 +1,4 @@
-use super::{fix, judged, value, Reporter};
+use super::{fix, judged, shown, value, Reporter};
 use crate::analysis::{Emitter, ProjectContext};
 use crate::facts::deploy::{over, Tri};
 use crate::facts::settings::SValue;
@@ -105,7 +105,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
             m,
             "ALLOWED_HOSTS",
             t,
-            format!("`ALLOWED_HOSTS` is {}: {}", v.display(), problems.join("; ")),
+            format!("`ALLOWED_HOSTS` is {}: {}", shown(&v), problems.join("; ")),
             fix(
                 "List the host names the site serves; a leading dot admits a domain's subdomains.",
                 "ALLOWED_HOSTS = [\"*\"]",

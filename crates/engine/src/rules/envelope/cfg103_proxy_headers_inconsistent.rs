@@ -1,4 +1,4 @@
-use super::{fix, judged, value, Reporter};
+use super::{fix, judged, shown, value, Reporter};
 use crate::analysis::{Emitter, ProjectContext};
 use crate::facts::deploy::{is_true, over, Tri};
 use crate::facts::settings::SValue;
@@ -75,7 +75,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                 m,
                 "SECURE_PROXY_SSL_HEADER",
                 bad,
-                format!("`SECURE_PROXY_SSL_HEADER` is {}: {problem}", header.display()),
+                format!("`SECURE_PROXY_SSL_HEADER` is {}: {problem}", shown(&header)),
                 fix(
                     "Name the header as `request.META` holds it, as a pair with the value the proxy sends.",
                     "SECURE_PROXY_SSL_HEADER = (\"X-Forwarded-Proto\", \"https\")",
@@ -101,7 +101,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
             m,
             "USE_X_FORWARDED_HOST",
             host.and(no_scheme),
-            format!("`USE_X_FORWARDED_HOST` is True but `SECURE_PROXY_SSL_HEADER` is {}: Django trusts the proxy for the host but not for the scheme; {consequence}", header.display()),
+            format!("`USE_X_FORWARDED_HOST` is True but `SECURE_PROXY_SSL_HEADER` is {}: Django trusts the proxy for the host but not for the scheme; {consequence}", shown(&header)),
             fix(
                 "Trust the proxy for the scheme too (only if it always sets the header).",
                 "USE_X_FORWARDED_HOST = True",

@@ -147,7 +147,12 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                     continue;
                 }
                 let span = file.parsed.span_of(call.call);
-                let key_message = format!("a task is scheduled {seconds} s ahead (`countdown={seconds}`), beyond the broker's `visibility_timeout` of {visibility} s (`{}`): Redis/SQS redeliver it every {visibility} s until it runs, so it runs several times", if m.get("CELERY_BROKER_TRANSPORT_OPTIONS").is_some() { "CELERY_BROKER_TRANSPORT_OPTIONS" } else { "the default" });
+                let source = if m.get("CELERY_BROKER_TRANSPORT_OPTIONS").is_some() {
+                    "set in `CELERY_BROKER_TRANSPORT_OPTIONS`"
+                } else {
+                    "Celery's default"
+                };
+                let key_message = format!("a task is scheduled {seconds} s ahead (`countdown`), beyond the broker's `visibility_timeout` of {visibility} s ({source}): Redis and SQS hand it to another worker every {visibility} s until it runs, so it runs several times");
                 let f = out.emit(&CELERY_TASK_LIMITS, &file.path, span, key_message);
                 f.severity = Severity::High;
                 f.fix = Some(fix(

@@ -1,4 +1,4 @@
-use super::{fix, judged, value, Reporter};
+use super::{fix, judged, shown, value, Reporter};
 use crate::analysis::{Emitter, ProjectContext};
 use crate::facts::deploy::{over, Tri};
 
@@ -55,7 +55,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
             t,
             format!(
                 "`EMAIL_BACKEND` is {}: password resets, confirmations and error reports never leave the server",
-                v.display()
+                shown(&v)
             ),
             fix(
                 "Send mail through SMTP or a provider's backend, with a timeout.",

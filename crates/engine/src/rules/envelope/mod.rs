@@ -89,6 +89,15 @@ impl Reporter {
     }
 }
 
+/// A value as messages show it: a literal as written, an environment read with its default.
+pub(crate) fn shown(v: &SValue) -> String {
+    match v {
+        SValue::Env { var, default: Some(d) } => format!("read from `${var}`, defaulting to {}", d.display()),
+        SValue::Env { var, default: None } => format!("read from `${var}`"),
+        other => other.display(),
+    }
+}
+
 pub(crate) fn fix(summary: &str, before: &str, after: &str) -> Fix {
     Fix { summary: summary.into(), before: before.into(), after: after.into() }
 }

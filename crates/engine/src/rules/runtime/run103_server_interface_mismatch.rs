@@ -53,6 +53,11 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
         let Some(app) = app else { continue };
         let Some(interface) = interface_of(&app) else { continue };
         let Opt::Value(class) = worker_class(&g) else { continue };
+        let class_shown = if g.get("worker_class", &["-k", "--worker-class"]).value.is_absent() {
+            "gunicorn's default `sync` worker class".to_string()
+        } else {
+            format!("the `{class}` worker class")
+        };
         let (path, span) = match g.command {
             Some(c) => (c.path.clone(), c.span),
             None => {
@@ -62,7 +67,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
         };
         let asgi_worker = is_asgi_class(&class);
         let message = match (interface, asgi_worker) {
-            (Interface::Asgi, false) => format!("{} serves the ASGI application `{app}` with the `{class}` worker class, which calls it as WSGI: every request fails with a TypeError", g.describe()),
+            (Interface::Asgi, false) => format!("{} serves the ASGI application `{app}` with {class_shown}, which calls it as WSGI: every request fails with a TypeError", g.describe()),
             (Interface::Wsgi, true) => format!("{} serves the WSGI application `{app}` with `{class}`, an ASGI worker: it calls the application as ASGI and every request fails", g.describe()),
             _ => continue,
         };

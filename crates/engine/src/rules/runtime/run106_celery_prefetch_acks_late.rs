@@ -61,10 +61,10 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
             },
             Opt::Unknown(_) => continue,
             Opt::Absent => match &setting {
-                Some(SValue::Int(n)) => (*n, format!("the prefetch multiplier setting ({n})")),
+                Some(SValue::Int(n)) => (*n, "the prefetch multiplier setting".to_string()),
                 Some(_) => continue,
                 None if in_code => continue,
-                None => (4, "Celery's default prefetch multiplier (4)".to_string()),
+                None => (4, "Celery's default prefetch multiplier".to_string()),
             },
         };
         if multiplier <= 1 {
