@@ -12,7 +12,8 @@ crate::declare_rule! {
     /// configures Celery (a `CELERY_` broker setting): no `CELERY_TASK_TIME_LIMIT` (nor soft limit)
     /// anywhere in the project; and, on a Redis or SQS broker, a `countdown`/`eta` in the code or a
     /// task time limit longer than the broker's `visibility_timeout`
-    /// (`CELERY_BROKER_TRANSPORT_OPTIONS`, one hour by default).
+    /// (`CELERY_BROKER_TRANSPORT_OPTIONS`, one hour by default); and a result backend whose
+    /// results never expire (`CELERY_RESULT_EXPIRES = None` or `0`).
     ///
     /// ## Why it matters at scale
     /// A task stuck on a network call without a timeout holds its worker process forever; a handful
@@ -44,7 +45,7 @@ crate::declare_rule! {
     /// `@app.task(time_limit=…)` everywhere) counts when the project's Python mentions
     /// `time_limit`. A broker URL read from the environment without a default is unknown, so the
     /// visibility-timeout checks are skipped. Countdowns are read from literal integers (and
-    /// products of them).
+    /// products of them), ETAs from `now() + timedelta(...)` with literal arguments.
     /// On the corpus of `docs/rule-precision.md` (eight open-source projects, 1.1 M lines): 2
     /// findings (pretix, Weblate: no task time limit anywhere), true.
     pub CELERY_TASK_LIMITS {
@@ -67,6 +68,42 @@ fn int_expr(e: &Expr) -> Option<i64> {
         },
         Expr::BinOp(b) if b.op == Operator::Mult => int_expr(&b.left)?.checked_mul(int_expr(&b.right)?),
         Expr::BinOp(b) if b.op == Operator::Add => int_expr(&b.left)?.checked_add(int_expr(&b.right)?),
+        _ => None,
+    }
+}
+
+/// The seconds a `timedelta(...)` with literal arguments adds to an `eta` expression
+/// (`now() + timedelta(days=2)`); `None` when there is none or it is not literal.
+fn timedelta_seconds(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::BinOp(b) if b.op == Operator::Add => match (timedelta_seconds(&b.left), timedelta_seconds(&b.right)) {
+            (Some(l), Some(r)) => l.checked_add(r),
+            (l, r) => l.or(r),
+        },
+        Expr::Call(c) if crate::python::names::last_segment(&c.func) == Some("timedelta") => {
+            let mut total: i64 = 0;
+            for (i, a) in c.args.iter().enumerate() {
+                let unit = match i {
+                    0 => 86400,
+                    1 => 1,
+                    _ => return None,
+                };
+                total = total.checked_add(int_expr(a)?.checked_mul(unit)?)?;
+            }
+            for k in &c.keywords {
+                let unit = match k.arg.as_deref() {
+                    Some("weeks") => 7 * 86400,
+                    Some("days") => 86400,
+                    Some("hours") => 3600,
+                    Some("minutes") => 60,
+                    Some("seconds") => 1,
+                    Some("milliseconds" | "microseconds") => 0,
+                    _ => return None,
+                };
+                total = total.checked_add(int_expr(&k.value)?.checked_mul(unit)?)?;
+            }
+            Some(total)
+        }
         _ => None,
     }
 }
@@ -96,6 +133,27 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                 format!("Celery is configured (`{broker_name}`) but no task time limit is set (`CELERY_TASK_TIME_LIMIT`, `CELERY_TASK_SOFT_TIME_LIMIT`): a task stuck on I/O holds its worker process forever"),
                 fix("Bound every task; raise the limit per task where a long run is expected.", "", "CELERY_TASK_SOFT_TIME_LIMIT = 240  # raises SoftTimeLimitExceeded in the task\nCELERY_TASK_TIME_LIMIT = 300       # kills the worker process"),
             );
+        }
+        // Results that never expire.
+        let backend = value(m, "CELERY_RESULT_BACKEND");
+        if m.get("CELERY_RESULT_BACKEND").is_some() && backend.is_literal() && backend.truthy() == Some(true) {
+            if let Some(expires) = m.get("CELERY_RESULT_EXPIRES").or_else(|| m.get("CELERY_TASK_RESULT_EXPIRES")) {
+                let never = over(&expires.value, &|v| Tri::from(matches!(v, SValue::None | SValue::Int(0))));
+                let name = if m.get("CELERY_RESULT_EXPIRES").is_some() {
+                    "CELERY_RESULT_EXPIRES"
+                } else {
+                    "CELERY_TASK_RESULT_EXPIRES"
+                };
+                reporter.report(
+                    out,
+                    &CELERY_TASK_LIMITS,
+                    m,
+                    name,
+                    never,
+                    format!("`{name}` is {} with the result backend {}: task results are never deleted, so the backend grows with every task until it runs out of memory or disk", expires.value.display(), backend.display()),
+                    fix("Let results expire (a day is Celery's default), or ignore results nobody reads.", &format!("{name} = None"), "CELERY_RESULT_EXPIRES = 86400\nCELERY_TASK_IGNORE_RESULT = True  # where no caller reads results"),
+                );
+            }
         }
         // Visibility timeout: Redis and SQS only.
         let redelivers = over(&url, &|u| {
@@ -142,7 +200,17 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                 if !matches!(call.method, Some("apply_async" | "retry")) {
                     continue;
                 }
-                let Some(seconds) = keyword(call.call, "countdown").and_then(int_expr) else { continue };
+                let (seconds, how) = match (keyword(call.call, "countdown"), keyword(call.call, "eta")) {
+                    (Some(c), _) => match int_expr(c) {
+                        Some(s) => (s, "`countdown`"),
+                        None => continue,
+                    },
+                    (None, Some(e)) => match timedelta_seconds(e) {
+                        Some(s) => (s, "`eta`"),
+                        None => continue,
+                    },
+                    (None, None) => continue,
+                };
                 if seconds <= visibility {
                     continue;
                 }
@@ -152,7 +220,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                 } else {
                     "Celery's default"
                 };
-                let key_message = format!("a task is scheduled {seconds} s ahead (`countdown`), beyond the broker's `visibility_timeout` of {visibility} s ({source}): Redis and SQS hand it to another worker every {visibility} s until it runs, so it runs several times");
+                let key_message = format!("a task is scheduled {seconds} s ahead ({how}), beyond the broker's `visibility_timeout` of {visibility} s ({source}): Redis and SQS hand it to another worker every {visibility} s until it runs, so it runs several times");
                 let f = out.emit(&CELERY_TASK_LIMITS, &file.path, span, key_message);
                 f.severity = Severity::High;
                 f.fix = Some(fix(

@@ -221,11 +221,14 @@ fn celery_limits() {
     silent("CFG111", "CELERY_BROKER_URL = 'redis://r'\nCELERY_TASK_ACKS_LATE = True\nCELERY_TASK_TIME_LIMIT = 7200\nCELERY_BROKER_TRANSPORT_OPTIONS = {'visibility_timeout': 14400}\n");
     // A countdown beyond the visibility timeout, in the code.
     let settings = "DEBUG = False\nCELERY_BROKER_URL = 'redis://r'\nCELERY_TASK_TIME_LIMIT = 300\n";
-    let tasks = "def later(obj):\n    send_reminder.apply_async(args=[obj.pk], countdown=24 * 60 * 60)\n    send_soon.apply_async(args=[obj.pk], countdown=60)\n";
+    let tasks = "def later(obj):\n    send_reminder.apply_async(args=[obj.pk], countdown=24 * 60 * 60)\n    send_soon.apply_async(args=[obj.pk], countdown=60)\n    send_soon.apply_async(args=[obj.pk], eta=timezone.now() + timedelta(minutes=5))\n    remind.apply_async(args=[obj.pk], eta=timezone.now() + timedelta(days=3))\n";
     let found = run_files(&[("proj/settings.py", settings), ("proj/tasks.py", tasks)], Profile::Production);
     let hits: Vec<_> = found.iter().filter(|f| f.0 == "CFG111").collect();
-    assert_eq!(hits.len(), 1, "{found:?}");
+    assert_eq!(hits.len(), 2, "{found:?}");
     assert_eq!((hits[0].1.as_str(), hits[0].2), ("proj/tasks.py", 2));
+    assert_eq!(hits[1].2, 5);
+    fires("CFG111", "CELERY_BROKER_URL = 'amqp://r'\nCELERY_TASK_TIME_LIMIT = 300\nCELERY_RESULT_BACKEND = 'redis://r/1'\nCELERY_RESULT_EXPIRES = None\n");
+    silent("CFG111", "CELERY_BROKER_URL = 'amqp://r'\nCELERY_TASK_TIME_LIMIT = 300\nCELERY_RESULT_BACKEND = 'redis://r/1'\nCELERY_RESULT_EXPIRES = 3600\n");
     let found = run_files(
         &[
             ("proj/settings.py", "DEBUG = False\nCELERY_BROKER_URL = 'amqp://r'\nCELERY_TASK_TIME_LIMIT = 300\n"),
