@@ -794,7 +794,8 @@ pub struct Located {
 pub struct GunicornSetup<'a> {
     pub command: Option<&'a Command>,
     pub config: Option<GunicornConfig<'a>>,
-    /// The command names a configuration file that is not in the input: any setting may be there.
+    /// The command names a configuration file that is not in the input, or the configuration is
+    /// rebuilt from a diff's hunks: any setting not seen may be there.
     pub unseen_config: Option<String>,
 }
 
@@ -855,6 +856,12 @@ pub fn gunicorn_setups<'a>(commands: &'a [Command], files: &'a [PyFile]) -> Vec<
     let mut used: Vec<&str> = Vec::new();
     for c in commands.iter().filter(|c| c.program == Program::Gunicorn) {
         let (config, unseen_config) = match config_for(c, files) {
+            // A configuration file rebuilt from a diff's hunks may set anything in the lines the
+            // diff does not show.
+            Ok(Some(cfg)) if cfg.file.partial => {
+                let path = cfg.file.path.clone();
+                (Some(cfg), Some(path))
+            }
             Ok(config) => (config, None),
             Err(name) => (None, Some(name)),
         };
@@ -864,7 +871,8 @@ pub fn gunicorn_setups<'a>(commands: &'a [Command], files: &'a [PyFile]) -> Vec<
         out.push(GunicornSetup { command: Some(c), config, unseen_config });
     }
     for f in files.iter().filter(|f| is_gunicorn_config(&f.path) && !used.contains(&f.path.as_str())) {
-        out.push(GunicornSetup { command: None, config: Some(GunicornConfig { file: f }), unseen_config: None });
+        let unseen_config = f.partial.then(|| f.path.clone());
+        out.push(GunicornSetup { command: None, config: Some(GunicornConfig { file: f }), unseen_config });
     }
     out
 }

@@ -201,6 +201,19 @@ fn celery_prefetch() {
 }
 
 #[test]
+fn a_configuration_file_seen_through_a_diff_hunk_is_not_judged_on_what_it_lacks() {
+    let diff = "diff --git a/gunicorn.conf.py b/gunicorn.conf.py\n--- a/gunicorn.conf.py\n+++ b/gunicorn.conf.py\n@@ -10,3 +10,3 @@\n bind = \"0.0.0.0:8000\"\n-timeout = 30\n+timeout = 60\n workers = 4\n";
+    let found = run(&[("change.diff", diff)]);
+    assert!(of(&found, "RUN101").is_empty(), "{found:?}");
+    // What the hunk shows is judged.
+    let found = run(&[("change.diff", &diff.replace("+timeout = 60", "+timeout = 600"))]);
+    assert_eq!(of(&found, "RUN102").len(), 1, "{found:?}");
+    // The Procfile that loads it is judged on its own options only.
+    let found = run(&[("change.diff", diff), ("Procfile", "web: gunicorn proj.wsgi -c gunicorn.conf.py\n")]);
+    assert!(of(&found, "RUN101").is_empty(), "{found:?}");
+}
+
+#[test]
 fn development_profile_is_quiet() {
     let found = run_with(
         &[("Procfile", "web: gunicorn proj.asgi:application -w 1 -t 0\nworker: celery -A proj worker\n")],
