@@ -6,7 +6,7 @@ use crate::report::Confidence;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Reports secrets written into the settings a deployment loads: a literal `SECRET_KEY` that is
+    /// Reports secrets written into the settings a deployment loads: a literal `SECRET_KEY` (or fallback key) that is
     /// otherwise strong (a weak one is DEP104's), literal values of settings named like
     /// credentials (`*_PASSWORD`, `*_TOKEN`, `*_SECRET`, `*_SECRET_KEY`, `*_API_KEY`,
     /// `*_PRIVATE_KEY`, and `PASSWORD` inside `DATABASES`), URLs with a password in them
@@ -80,6 +80,7 @@ fn secret_name(name: &str) -> bool {
         return false;
     }
     n == "SECRET_KEY"
+        || n == "SECRET_KEY_FALLBACKS"
         || n == "PASSWORD"
         || n.ends_with("_PASSWORD")
         || n.ends_with("_PASSWD")
@@ -115,7 +116,11 @@ fn weak_key(s: &str) -> bool {
 fn findings(name: &str, label: &str, v: &SValue, out: &mut Vec<(String, bool)>, fallback: bool) {
     match v {
         SValue::Str(s) => {
-            if secret_name(name) && !is_placeholder(s) && !(name == "SECRET_KEY" && weak_key(s)) && !s.contains("://") {
+            if secret_name(name)
+                && !is_placeholder(s)
+                && !(name.starts_with("SECRET_KEY") && weak_key(s))
+                && !s.contains("://")
+            {
                 out.push((format!("`{label}` is a literal ({} characters)", s.chars().count()), fallback));
             } else if url_password(s).is_some() {
                 out.push((format!("`{label}` holds a URL with a password in it"), fallback));

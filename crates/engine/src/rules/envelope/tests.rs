@@ -255,8 +255,9 @@ fn hardcoded_secrets() {
     fires("CFG113", "CACHES = {'default': {'BACKEND': 'django_redis.cache.RedisCache', 'LOCATION': 'redis://user:Zx81kq0Pp@cache:6379/1'}}\n");
     let f = fires("CFG113", "import os\nEMAIL_HOST_PASSWORD = os.environ.get('EMAIL_PW', 'Zx81kq0Pp')\n");
     assert!(f[0].1.contains("fallback"), "{f:?}");
+    fires("CFG113", "SECRET_KEY_FALLBACKS = ['q8w7e6r5t4y3u2i1o0p9a8s7d6f5g4h3j2k1l0z9x8c7v6b5n4m3q2w1e0r9t8y7']\n");
     // Weak keys are DEP104's; placeholders and empty values are not secrets.
-    silent("CFG113", "SECRET_KEY = 'django-insecure-abc'\n");
+    silent("CFG113", "SECRET_KEY = 'django-insecure-abc'\nSECRET_KEY_FALLBACKS = ['short-old-key']\n");
     silent(
         "CFG113",
         "SECRET_KEY = 'short'\nEMAIL_HOST_PASSWORD = ''\nDB_PASSWORD = 'changeme'\nAPI_TOKEN = '<your token>'\n",
