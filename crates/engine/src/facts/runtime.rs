@@ -248,7 +248,12 @@ fn find_program(words: &[String]) -> Option<(Program, Vec<String>)> {
             i += 1;
             continue;
         }
-        if matches!(base, "poetry" | "pipenv" | "uv" | "pdm" | "hatch" | "rye")
+        // Heroku buildpacks' launchers (`bin/start-pgbouncer gunicorn …`, `bin/start-nginx …`).
+        if base.starts_with("start-") {
+            i += 1;
+            continue;
+        }
+        if matches!(base, "poetry" | "pipenv" | "uv" | "pdm" | "hatch" | "rye" | "doppler" | "infisical")
             && words.get(i + 1).is_some_and(|n| n == "run")
         {
             i += 2;
@@ -959,6 +964,16 @@ mod tests {
                 let _ = cmds(path, junk);
             }
         }
+    }
+
+    #[test]
+    fn skips_launchers_before_the_program() {
+        let h = cmds("Procfile", "web: bin/start-pgbouncer-stunnel newrelic-admin run-program gunicorn proj.wsgi\n");
+        assert_eq!(h, vec![(Program::Gunicorn, words("proj.wsgi"), Some("web".into()), 1)]);
+        let d = cmds("start.sh", "doppler run -- ddtrace-run python -m celery -A proj worker\n");
+        assert_eq!(d, vec![(Program::Celery, words("-A proj worker"), None, 1)]);
+        // Not a launcher: a command that merely mentions a program.
+        assert!(cmds("build.sh", "pip install gunicorn\necho gunicorn\n").is_empty());
     }
 
     #[test]
