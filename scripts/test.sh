@@ -21,7 +21,7 @@ step "formatting"
 cargo fmt --all --check
 
 step "engine, CLI and web-app tests (native)"
-cargo test --quiet
+cargo test --workspace --exclude djreview-bench --quiet
 
 step "the CLI's SARIF against the SARIF 2.1.0 schema"
 cargo build -p djreview-cli --quiet

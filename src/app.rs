@@ -45,6 +45,17 @@ pub fn app() -> Html {
         });
     }
 
+    // Rule docs and playbook text are not in the wasm: load them once, after the first render.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            outbound::fetch_text("./docs.json", move |result| {
+                let bundle = result.and_then(|text| engine::docs::DocsBundle::from_json(&text));
+                dispatcher.dispatch(Action::DocsLoaded(bundle.map(std::rc::Rc::new)));
+            });
+        });
+    }
+
     // Analysis after a pause in typing; a newer edit cancels the pending run. Large inputs go to
     // the worker (started on first need); if it cannot run, analysis stays on this thread.
     let worker = use_mut_ref(|| None::<AnalysisWorker>);
@@ -207,13 +218,13 @@ pub fn app() -> Html {
         Panel::Findings => html! {
             <FindingsList report={report.clone()} selected={state.selected} stale={state.is_stale()}
                 changed_only={state.options.changed_only} on_changed_only={on(&d, Action::SetChangedOnly)}
-                on_select={on(&d, Action::SelectFinding)}
+                on_select={on(&d, Action::SelectFinding)} docs={state.docs.clone()}
                 on_playbook={on(&d, |slug: String| Action::ShowPanel(Panel::Playbook(Some(slug))))} />
         },
         Panel::Playbook(slug) => html! {
             <PlaybookView slug={slug.clone()} touched={engine::playbook::sections_for(&report).iter().map(|s| s.slug).collect::<Vec<_>>()}
                 on_open={on(&d, |slug| Action::ShowPanel(Panel::Playbook(slug)))}
-                on_back={on(&d, |_| Action::ShowPanel(Panel::Findings))} />
+                on_back={on(&d, |_| Action::ShowPanel(Panel::Findings))} docs={state.docs.clone()} />
         },
     };
 
@@ -267,7 +278,7 @@ pub fn app() -> Html {
                     outbound::download(
                         "djreview.sarif",
                         "application/sarif+json",
-                        &engine::render::sarif::render(&report),
+                        &engine::render::sarif::render_with_docs(&report, state.docs.bundle()),
                     );
                 }
                 Export::Print => {

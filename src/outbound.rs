@@ -72,3 +72,54 @@ pub fn print() {
         let _ = window.print();
     }
 }
+
+/// Fetches one of the app's own static files as text (`docs.json`); `done` gets the text or why it
+/// failed. Same origin only: the path is relative to the page. Called once per page load; its four
+/// small callbacks are handed to JavaScript for good.
+pub fn fetch_text(path: &str, done: impl FnOnce(Result<String, String>) + 'static) {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    type Done = Rc<RefCell<Option<Box<dyn FnOnce(Result<String, String>)>>>>;
+    let done: Done = Rc::new(RefCell::new(Some(Box::new(done))));
+    fn finish(done: &Done, r: Result<String, String>) {
+        let f = done.borrow_mut().take();
+        if let Some(f) = f {
+            f(r);
+        }
+    }
+    let failed = Rc::new({
+        let done = done.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+            finish(&done, Err(e.as_string().unwrap_or_else(|| "network error".into())))
+        })
+    });
+    let text_arrived = Rc::new({
+        let done = done.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |t: JsValue| {
+            finish(&done, t.as_string().ok_or_else(|| "not text".to_string()))
+        })
+    });
+    let response_arrived = {
+        let done = done.clone();
+        let (failed, text_arrived) = (failed.clone(), text_arrived.clone());
+        Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+            let Ok(response) = value.dyn_into::<web_sys::Response>() else {
+                return finish(&done, Err("not a response".into()));
+            };
+            if !response.ok() {
+                return finish(&done, Err(format!("HTTP {}", response.status())));
+            }
+            match response.text() {
+                Ok(text) => {
+                    let _ = text.then2(&text_arrived, &failed);
+                }
+                Err(_) => finish(&done, Err("unreadable response".into())),
+            }
+        })
+    };
+    let _ = gloo::utils::window().fetch_with_str(path).then2(&response_arrived, &failed);
+    response_arrived.forget();
+    std::mem::forget(text_arrived);
+    std::mem::forget(failed);
+}

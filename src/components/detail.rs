@@ -7,6 +7,7 @@ use super::trusted_markdown;
 pub struct Props {
     pub finding: Finding,
     pub on_playbook: Callback<String>,
+    pub docs: crate::state::Docs,
 }
 
 /// A finding's why, its fix as before/after code, and its rule's documentation.
@@ -49,7 +50,10 @@ pub fn finding_detail(p: &Props) -> Html {
             if let Some(meta) = meta {
                 <details class="docs">
                     <summary>{ format!("Rule {} {}", meta.code, meta.name) }</summary>
-                    <div class="markdown">{ trusted_markdown(&meta.docs_markdown()) }</div>
+                    <div class="markdown">{ match p.docs.rule(meta) {
+                        Some(md) => trusted_markdown(&md),
+                        None => html! { <p class="muted">{ p.docs.placeholder() }</p> },
+                    } }</div>
                 </details>
             }
         </div>

@@ -15,6 +15,7 @@ pub struct Props {
     /// Whether only findings on changed lines are shown (meaningful with a diff in the input).
     pub changed_only: bool,
     pub on_changed_only: Callback<bool>,
+    pub docs: crate::state::Docs,
 }
 
 /// Findings shown per severity before "show all": thousands of list items would stall the page.
@@ -88,7 +89,7 @@ pub fn findings_list(p: &Props) -> Html {
                                             }
                                             <span class="msg">{ inline_code(&f.message) }</span>
                                         </button>
-                                        if selected { <FindingDetail finding={f.clone()} on_playbook={p.on_playbook.clone()} /> }
+                                        if selected { <FindingDetail finding={f.clone()} on_playbook={p.on_playbook.clone()} docs={p.docs.clone()} /> }
                                     </li>
                                 }
                             }) }

@@ -12,6 +12,7 @@ pub struct Props {
     pub touched: Vec<&'static str>,
     pub on_open: Callback<Option<String>>,
     pub on_back: Callback<()>,
+    pub docs: crate::state::Docs,
 }
 
 /// The playbook: a table of contents (sections, then every rule), one section rendered from its
@@ -31,7 +32,7 @@ pub fn playbook_view(p: &Props) -> Html {
                     <span class="pill">{ format!("{} confidence", meta.confidence.as_str()) }</span>
                     <span class="pill">{ meta.category.title() }</span>
                 </p>
-                <div class="markdown">{ trusted_markdown(&meta.docs_markdown()) }</div>
+                <div class="markdown">{ markdown_or_placeholder(p.docs.rule(meta), &p.docs) }</div>
                 if let Some(sec) = sec {
                     <p><button class="link" data-testid="rule-section" onclick={open(sec.slug.to_string())}>{ format!("Playbook: {} →", sec.title) }</button></p>
                 }
@@ -41,7 +42,7 @@ pub fn playbook_view(p: &Props) -> Html {
         let linking: Vec<_> = RULES.iter().map(|r| &r.meta).filter(|m| m.playbook == sec.slug).collect();
         html! {
             <>
-                <article class="markdown" data-testid="playbook-section" data-slug={sec.slug}>{ trusted_markdown(sec.markdown) }</article>
+                <article class="markdown" data-testid="playbook-section" data-slug={sec.slug}>{ markdown_or_placeholder(p.docs.section(sec), &p.docs) }</article>
                 if !linking.is_empty() {
                     <section class="linking">
                         <h3>{"Rules that link here"}</h3>
@@ -96,5 +97,12 @@ pub fn playbook_view(p: &Props) -> Html {
             </p>
             { body }
         </div>
+    }
+}
+
+fn markdown_or_placeholder(md: Option<String>, docs: &crate::state::Docs) -> Html {
+    match md {
+        Some(md) => trusted_markdown(&md),
+        None => html! { <p class="muted" data-testid="docs-loading">{ docs.placeholder() }</p> },
     }
 }

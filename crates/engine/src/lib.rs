@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod diff;
+pub mod docs;
 pub mod explain;
 pub mod facts;
 pub mod migrations;

@@ -90,6 +90,97 @@ fn key_shaped(s: &str) -> bool {
 
 pub const MARK: &str = "<redacted>";
 
+/// Django's prefix for generated throwaway keys: public, and what `security.W009` looks for.
+const INSECURE_PREFIX: &str = "django-insecure-";
+
+/// What replaces a secret: `<redacted:N:D>` with its length in characters and its number of
+/// distinct characters (counted up to 5), padded with `*` to the secret's own length. The checks
+/// that judge a secret by its shape (Django's key-strength test, "a literal password") read the
+/// same verdict from the marker ([`measure`]), and positions in the file do not move. A leading
+/// `django-insecure-` is kept: it is not secret, and it is the finding.
+pub fn marker(secret: &str) -> String {
+    let n = secret.chars().count();
+    let distinct = secret.chars().collect::<std::collections::BTreeSet<char>>().len().min(5);
+    let prefix = if secret.starts_with(INSECURE_PREFIX) { INSECURE_PREFIX } else { "" };
+    let flag = if looks_like_placeholder(secret) { ":p" } else { "" };
+    let mut m = format!("{prefix}<redacted:{n}:{distinct}{flag}>");
+    let short = n.saturating_sub(m.chars().count());
+    m.extend(std::iter::repeat('*').take(short));
+    m
+}
+
+/// The shape of a redacted secret, read back from its [`marker`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measure {
+    pub chars: usize,
+    /// Distinct characters, counted up to 5.
+    pub distinct: usize,
+    /// The hidden value looked like a stand-in (`changeme`, `{{ password }}`), not a real secret.
+    pub placeholder: bool,
+}
+
+pub fn measure(s: &str) -> Option<Measure> {
+    let rest = &s[s.find("<redacted:")? + "<redacted:".len()..];
+    let (n, rest) = rest.split_once(':')?;
+    let (d, _) = rest.split_once('>')?;
+    let (d, placeholder) = match d.strip_suffix(":p") {
+        Some(d) => (d, true),
+        None => (d, false),
+    };
+    Some(Measure { chars: n.parse().ok()?, distinct: d.parse().ok()?, placeholder })
+}
+
+/// A string that only stands in for a real value: empty, a placeholder, a template variable.
+pub fn looks_like_placeholder(s: &str) -> bool {
+    let t = s.trim().to_ascii_lowercase();
+    t.len() < 4
+        || t.starts_with('<')
+        || t.starts_with('$')
+        || t.starts_with('{')
+        || t.contains("{{")
+        || t.contains("${")
+        || t.contains("change")
+        || t.contains("replace")
+        || t.contains("your")
+        || t.contains("example")
+        || t.contains("placeholder")
+        || t.contains("dummy")
+        || t.contains("insecure")
+        || t.contains("not-a-secret")
+        || t.contains("notsecret")
+        || t.contains("fake")
+        || t.contains("xxx")
+        || t.contains("***")
+        || t.contains("...")
+        || t.contains("todo")
+        || t.contains("secret")
+        || t.contains("password")
+        || t.contains("test")
+        || t.contains("dev")
+        || t.contains("local")
+        || matches!(
+            t.as_str(),
+            "postgres"
+                | "root"
+                | "admin"
+                | "guest"
+                | "none"
+                | "null"
+                | "default"
+                | "django"
+                | "mysql"
+                | "redis"
+                | "pass"
+                | "user"
+                | "demo"
+        )
+}
+
+/// Whether a value was hidden by [`redact`].
+pub fn is_redacted(s: &str) -> bool {
+    s.contains("<redacted")
+}
+
 /// Names whose values are secrets.
 pub fn secret_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
@@ -140,8 +231,9 @@ fn redact_line(line: &str) -> (String, usize) {
             if let Some(colon) = authority[..at].find(':') {
                 let pw_start = start + colon + 1;
                 let pw_end = start + at;
-                if pw_end > pw_start && &l[pw_start..pw_end] != MARK {
-                    l.replace_range(pw_start..pw_end, MARK);
+                if pw_end > pw_start && !is_redacted(&l[pw_start..pw_end]) {
+                    let m = marker(&l[pw_start..pw_end]);
+                    l.replace_range(pw_start..pw_end, &m);
                     count += 1;
                 }
             }
@@ -155,10 +247,11 @@ fn redact_line(line: &str) -> (String, usize) {
         let q = l.as_bytes()[start] as char;
         let Some(len) = l[start + 1..].find(q) else { break };
         let inner = &l[start + 1..start + 1 + len];
-        if inner != MARK && key_shaped(inner) {
-            l.replace_range(start + 1..start + 1 + len, MARK);
+        if !is_redacted(inner) && key_shaped(inner) {
+            let m = marker(inner);
+            l.replace_range(start + 1..start + 1 + len, &m);
             count += 1;
-            from = start + MARK.len() + 2;
+            from = start + m.len() + 2;
         } else {
             from = start + len + 2;
         }
@@ -185,10 +278,11 @@ fn redact_line(line: &str) -> (String, usize) {
                 .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
                 .unwrap_or(l.len() - start);
             let boundary = start == 0 || !l.as_bytes()[start - 1].is_ascii_alphanumeric();
-            if len >= prefix.len() + 12 && boundary {
-                l.replace_range(start..start + len, MARK);
+            if len >= prefix.len() + 12 && boundary && !is_redacted(&l[start..start + len]) {
+                let m = marker(&l[start..start + len]);
+                l.replace_range(start..start + len, &m);
                 count += 1;
-                from = start + MARK.len();
+                from = start + m.len();
             } else {
                 from = start + prefix.len();
             }
@@ -223,7 +317,7 @@ fn redact_dict_entries(line: &str) -> (String, usize) {
                         let skipped = rest.len() - value.len();
                         out.push_str(&rest[..skipped]);
                         out.push(q);
-                        out.push_str(MARK);
+                        out.push_str(&marker(&value[1..1 + vend]));
                         out.push(q);
                         i += skipped + vend + 2;
                         count += 1;
@@ -272,14 +366,20 @@ fn replace_literals(value: &str) -> Option<String> {
         if c == '"' || c == '\'' {
             out.push(c);
             let mut closed = false;
+            let mut secret = String::new();
             for (_, d) in chars.by_ref() {
                 if d == c {
                     closed = true;
                     break;
                 }
+                secret.push(d);
             }
-            out.push_str(MARK);
-            replaced = true;
+            if is_redacted(&secret) {
+                out.push_str(&secret);
+            } else {
+                out.push_str(&marker(&secret));
+                replaced = true;
+            }
             if closed {
                 out.push(c);
             }
@@ -290,20 +390,24 @@ fn replace_literals(value: &str) -> Option<String> {
     if replaced {
         return Some(out);
     }
+    if value.contains(['"', '\'']) {
+        // Its literals were hidden already.
+        return None;
+    }
     // `KEY=value` in an env file, `password: value` in YAML: a bare word.
     let bare = trimmed.split_whitespace().next().unwrap_or("");
     let is_code =
         bare.chars().any(|c| matches!(c, '(' | '[' | '{')) || bare.contains('.') && !bare.contains(['@', '/']);
     if !bare.is_empty() && !is_code && !matches!(bare, "None" | "null" | "True" | "False" | "true" | "false") {
         let lead = &value[..value.find(bare).unwrap_or(0)];
-        return Some(format!("{lead}{MARK}{}", &value[value.find(bare).unwrap_or(0) + bare.len()..]));
+        return Some(format!("{lead}{}{}", marker(bare), &value[value.find(bare).unwrap_or(0) + bare.len()..]));
     }
     None
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{redact, MARK};
+    use super::{marker, measure, redact, Measure};
 
     #[test]
     fn secrets_are_hidden_and_code_keeps_its_shape() {
@@ -311,8 +415,8 @@ mod tests {
         let (out, n) = redact(settings);
         assert!(!out.contains("django-insecure-abc123") && !out.contains("hunter2") && !out.contains("s3cret"));
         assert!(!out.contains("AKIAIOSFODNN7EXAMPLE"));
-        assert!(out.contains(&format!("SECRET_KEY = '{MARK}'")));
-        assert!(out.contains("redis://user:<redacted>@redis:6379/0"));
+        assert!(out.contains("SECRET_KEY = 'django-insecure-<redacted:22:5:p>'"), "{out}");
+        assert!(out.contains("redis://user:<redacted:6:5>@redis:6379/0"), "{out}");
         assert!(out.contains("os.environ[\"SECRET_KEY\"]"), "{out}");
         assert!(out.contains("DEBUG = False") && out.contains("\"HOST\": \"db\""));
         assert_eq!(n, 4);
@@ -326,6 +430,24 @@ mod tests {
         assert!(out.contains("# rotated in May") && out.contains("DEBUG = False"), "{out}");
         assert!(out.contains("SessionMiddleware") && out.contains("426614174000"), "{out}");
         assert_eq!(n, 3, "{out}");
+    }
+
+    #[test]
+    fn markers_keep_the_shape_checks_need_and_the_positions() {
+        let key = "k8#Qz2!vR9@mW4$tY7%pL1^nB6&xC3*sD5(fG0)hJ-=a+eUi~oPq";
+        let m = marker(key);
+        assert_eq!(m.chars().count(), key.chars().count(), "padded to the secret's length: {m}");
+        assert_eq!(measure(&m), Some(Measure { chars: 52, distinct: 5, placeholder: false }));
+        assert_eq!(measure(&marker("aaaa")), Some(Measure { chars: 4, distinct: 1, placeholder: false }));
+        assert_eq!(measure(&marker("changeme")), Some(Measure { chars: 8, distinct: 5, placeholder: true }));
+        assert!(marker("django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789")
+            .starts_with("django-insecure-<redacted:"));
+        assert_eq!(measure("<redacted:x:1>"), None);
+        assert_eq!(measure("plain"), None);
+        // Redacting twice changes nothing more.
+        let (once, _) = redact("SECRET_KEY = 'abc'\n");
+        let (twice, n) = redact(&once);
+        assert_eq!((twice.as_str(), n), (once.as_str(), 0));
     }
 
     #[test]

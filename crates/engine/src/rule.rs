@@ -33,28 +33,7 @@ impl RuleMeta {
 
     /// The first sentence of "What it does", for one-line listings.
     pub fn summary(&self) -> String {
-        let md = self.docs_markdown();
-        let mut in_section = false;
-        let mut text = String::new();
-        for line in md.lines() {
-            if line.starts_with("## ") {
-                if in_section {
-                    break;
-                }
-                in_section = line.trim() == "## What it does";
-                continue;
-            }
-            if in_section {
-                if line.trim().is_empty() && !text.is_empty() {
-                    break;
-                }
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                text.push_str(line.trim());
-            }
-        }
-        text
+        summary_of(&self.docs_markdown())
     }
 
     /// The Markdown of one `## Heading` section (without the heading).
@@ -83,6 +62,31 @@ impl RuleMeta {
     }
 }
 
+/// The first sentence of a rule's "What it does" section, from its docs Markdown.
+pub fn summary_of(md: &str) -> String {
+    let mut in_section = false;
+    let mut text = String::new();
+    for line in md.lines() {
+        if line.starts_with("## ") {
+            if in_section {
+                break;
+            }
+            in_section = line.trim() == "## What it does";
+            continue;
+        }
+        if in_section {
+            if line.trim().is_empty() && !text.is_empty() {
+                break;
+            }
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(line.trim());
+        }
+    }
+    text
+}
+
 /// Declares a rule's [`RuleMeta`] from its doc comment and a few fields.
 ///
 /// ```ignore
@@ -95,6 +99,7 @@ impl RuleMeta {
 ///     }
 /// }
 /// ```
+#[cfg(feature = "embedded-docs")]
 #[macro_export]
 macro_rules! declare_rule {
     ( $(#[doc = $doc:literal])*
@@ -110,6 +115,28 @@ macro_rules! declare_rule {
             confidence: $crate::report::Confidence::$conf,
             playbook: $playbook,
             docs: concat!($($doc, "\n"),*),
+            location: concat!(file!(), ":", line!()),
+        };
+    };
+}
+
+/// Without `embedded-docs` the doc comment is left out of the binary (the web app loads it).
+#[cfg(not(feature = "embedded-docs"))]
+#[macro_export]
+macro_rules! declare_rule {
+    ( $(#[doc = $doc:literal])*
+      $vis:vis $ident:ident {
+          code: $code:literal, name: $name:literal, category: $cat:ident,
+          severity: $sev:ident, confidence: $conf:ident, playbook: $playbook:literal $(,)?
+      } ) => {
+        $vis static $ident: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
+            code: $code,
+            name: $name,
+            category: $crate::report::Category::$cat,
+            severity: $crate::report::Severity::$sev,
+            confidence: $crate::report::Confidence::$conf,
+            playbook: $playbook,
+            docs: "",
             location: concat!(file!(), ":", line!()),
         };
     };

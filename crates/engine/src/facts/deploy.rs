@@ -433,8 +433,12 @@ pub fn run(module: &SettingsModule, files: &[PyFile], version: Version, include_
 fn weak_key(v: &SValue, is_secret_key: bool) -> Tri {
     over(v, &|x| match x {
         SValue::Str(s) => {
-            let distinct: std::collections::BTreeSet<char> = s.chars().collect();
-            Tri::from(distinct.len() < 5 || s.chars().count() < 50 || s.starts_with("django-insecure-"))
+            // A secret hidden by the sender keeps its shape in the marker.
+            let (chars, distinct) = match crate::redact::measure(s) {
+                Some(m) => (m.chars, m.distinct),
+                None => (s.chars().count(), s.chars().collect::<std::collections::BTreeSet<char>>().len()),
+            };
+            Tri::from(distinct < 5 || chars < 50 || s.starts_with("django-insecure-"))
         }
         other if is_secret_key && other.truthy() == Some(false) => Tri::Yes,
         // A list or bytes would be measured differently; leave it to the reader.
@@ -443,6 +447,17 @@ fn weak_key(v: &SValue, is_secret_key: bool) -> Tri {
 }
 
 fn key_problem(v: &SValue) -> String {
+    if let SValue::Str(s) = v {
+        if let Some(m) = crate::redact::measure(s) {
+            return match () {
+                _ if s.starts_with("django-insecure-") => {
+                    "starts with `django-insecure-`: it is the throwaway key `startproject` generated".into()
+                }
+                _ if m.chars < 50 => format!("is {} characters long; Django asks for at least 50", m.chars),
+                _ => "has fewer than 5 distinct characters".into(),
+            };
+        }
+    }
     match v {
         SValue::Str(s) if s.starts_with("django-insecure-") => {
             "starts with `django-insecure-`: it is the throwaway key `startproject` generated".into()
@@ -810,7 +825,8 @@ SECURE_SSL_REDIRECT = True
         let key = m.settings.iter().find(|x| x.name == "SECRET_KEY").expect("row");
         assert_eq!(key.path.as_deref(), Some("proj/settings/base.py"));
         assert_eq!(key.via, vec!["proj/settings/production.py:1".to_string()]);
-        assert!(key.value.starts_with(crate::redact::MARK), "the key is not shown: {}", key.value);
+        assert!(!key.value.contains("django-insecure-0123"), "the key is not shown: {}", key.value);
+        assert!(key.value.contains("may be set by `from .local import *`"), "{}", key.value);
         // Without the unknown import, the base module's values count.
         let prod = "from .base import *
 DEBUG = False
@@ -823,6 +839,13 @@ ALLOWED_HOSTS = ['app.example.com']
         assert_eq!(ids(&r), ["security.W004", "security.W008", "security.W009", "security.W016"]);
         let w009 = r.findings.iter().find(|f| f.django_id.as_deref() == Some("security.W009")).expect("W009");
         assert_eq!((w009.path.as_str(), w009.line), ("proj/settings/base.py", 2));
+        let key = r.settings[0].settings.iter().find(|x| x.name == "SECRET_KEY").expect("row");
+        assert!(key.value.starts_with(crate::redact::MARK) && !key.value.contains("0123"), "{}", key.value);
+        // An environment default that is a literal secret is hidden too.
+        let env = "import os\nSECRET_KEY = os.environ.get('K', 'fallback-secret-value')\n";
+        let r = audit(&[("proj/settings.py", env)], &crate::Options::default());
+        let key = r.settings[0].settings.iter().find(|x| x.name == "SECRET_KEY").expect("row");
+        assert!(!key.value.contains("fallback-secret") && key.value.contains("$K"), "{}", key.value);
     }
 
     #[test]

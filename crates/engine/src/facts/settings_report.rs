@@ -132,6 +132,8 @@ fn shown_value(name: &str, value: &SValue, is_default: bool) -> String {
         SValue::List(items) if crate::redact::secret_name(name) && !items.is_empty() => {
             format!("[{} × {}]", items.len(), crate::redact::MARK)
         }
+        // An environment read's default or a branch may still be a literal secret.
+        other if crate::redact::secret_name(name) => hide_literals(&other.display()),
         other => {
             let d = other.display();
             // Credentials inside URLs and key-shaped values anywhere in the value.
@@ -144,4 +146,33 @@ fn shown_value(name: &str, value: &SValue, is_default: bool) -> String {
     } else {
         shown
     }
+}
+
+/// Every double-quoted literal in a displayed value replaced by the redaction mark.
+fn hide_literals(display: &str) -> String {
+    let mut out = String::with_capacity(display.len());
+    let mut inside = false;
+    let mut escaped = false;
+    for c in display.chars() {
+        if inside {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                inside = false;
+                out.push_str(crate::redact::MARK);
+                out.push('"');
+            }
+            continue;
+        }
+        out.push(c);
+        if c == '"' {
+            inside = true;
+        }
+    }
+    if inside {
+        out.push_str(crate::redact::MARK);
+    }
+    out
 }

@@ -6,7 +6,12 @@ use crate::registry::RULES;
 use crate::report::{Report, Severity};
 
 pub fn render(report: &Report) -> String {
-    serde_json::to_string_pretty(&sarif(report)).unwrap_or_default()
+    render_with_docs(report, None)
+}
+
+/// With the rule docs from a loaded bundle (the web app's engine carries none).
+pub fn render_with_docs(report: &Report, docs: Option<&crate::docs::DocsBundle>) -> String {
+    serde_json::to_string_pretty(&sarif_with_docs(report, docs)).unwrap_or_default()
 }
 
 fn level(s: Severity) -> &'static str {
@@ -18,16 +23,25 @@ fn level(s: Severity) -> &'static str {
 }
 
 pub fn sarif(report: &Report) -> Value {
+    sarif_with_docs(report, None)
+}
+
+fn sarif_with_docs(report: &Report, docs: Option<&crate::docs::DocsBundle>) -> Value {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
             let m = r.meta;
+            let md = docs.and_then(|d| d.rule(m.code)).map(str::to_string).unwrap_or_else(|| m.docs_markdown());
+            let summary = match crate::rule::summary_of(&md) {
+                s if s.is_empty() => m.name.replace('-', " "),
+                s => s,
+            };
             json!({
                 "id": m.code,
                 "name": m.name,
-                "shortDescription": { "text": m.summary() },
-                "fullDescription": { "text": m.summary() },
-                "help": { "text": m.docs_markdown(), "markdown": m.docs_markdown() },
+                "shortDescription": { "text": summary },
+                "fullDescription": { "text": summary },
+                "help": { "text": md, "markdown": md },
                 "defaultConfiguration": { "level": level(m.severity) },
                 "properties": {
                     "category": m.category.as_str(),

@@ -107,8 +107,16 @@ fn url_password(s: &str) -> Option<&str> {
 
 /// A weak key is DEP104's finding (Django's `security.W009`).
 fn weak_key(s: &str) -> bool {
-    let distinct: std::collections::BTreeSet<char> = s.chars().collect();
-    distinct.len() < 5 || s.chars().count() < 50 || s.starts_with("django-insecure-")
+    let (chars, distinct) = shape(s);
+    distinct < 5 || chars < 50 || s.starts_with("django-insecure-")
+}
+
+/// Length and distinct characters, read from the marker when the sender hid the secret.
+fn shape(s: &str) -> (usize, usize) {
+    match crate::redact::measure(s) {
+        Some(m) => (m.chars, m.distinct),
+        None => (s.chars().count(), s.chars().collect::<std::collections::BTreeSet<char>>().len()),
+    }
 }
 
 /// Secrets inside a value: (what, is an environment fallback). `name` is the innermost key,
@@ -121,7 +129,7 @@ fn findings(name: &str, label: &str, v: &SValue, out: &mut Vec<(String, bool)>, 
                 && !(name.starts_with("SECRET_KEY") && weak_key(s))
                 && !s.contains("://")
             {
-                out.push((format!("`{label}` is a literal ({} characters)", s.chars().count()), fallback));
+                out.push((format!("`{label}` is a literal ({} characters)", shape(s).0), fallback));
             } else if url_password(s).is_some() {
                 out.push((format!("`{label}` holds a URL with a password in it"), fallback));
             }

@@ -102,50 +102,13 @@ pub(crate) fn fix(summary: &str, before: &str, after: &str) -> Fix {
     Fix { summary: summary.into(), before: before.into(), after: after.into() }
 }
 
-/// A string that only stands in for a real value: empty, a placeholder, a template variable.
+/// A string that only stands in for a real value: empty, a placeholder, a template variable. A
+/// secret the sender hid says in its marker whether it looked like one.
 pub(crate) fn is_placeholder(s: &str) -> bool {
-    let t = s.trim().to_ascii_lowercase();
-    t.len() < 4
-        || t.starts_with('<')
-        || t.starts_with('$')
-        || t.starts_with('{')
-        || t.contains("{{")
-        || t.contains("${")
-        || t.contains("change")
-        || t.contains("replace")
-        || t.contains("your")
-        || t.contains("example")
-        || t.contains("placeholder")
-        || t.contains("dummy")
-        || t.contains("insecure")
-        || t.contains("not-a-secret")
-        || t.contains("notsecret")
-        || t.contains("fake")
-        || t.contains("xxx")
-        || t.contains("***")
-        || t.contains("...")
-        || t.contains("todo")
-        || t.contains("secret")
-        || t.contains("password")
-        || t.contains("test")
-        || t.contains("dev")
-        || t.contains("local")
-        || matches!(
-            t.as_str(),
-            "postgres"
-                | "root"
-                | "admin"
-                | "guest"
-                | "none"
-                | "null"
-                | "default"
-                | "django"
-                | "mysql"
-                | "redis"
-                | "pass"
-                | "user"
-                | "demo"
-        )
+    match crate::redact::measure(s) {
+        Some(m) => m.placeholder,
+        None => crate::redact::looks_like_placeholder(s),
+    }
 }
 
 /// The database aliases of a literal `DATABASES`: (alias, its dict).
