@@ -11,6 +11,9 @@ pub struct Props {
     pub on_line: Callback<u32>,
 }
 
+/// Tree rows drawn before "Show every node".
+const NODES_SHOWN: usize = 400;
+
 /// One plan: summary, tips best first, and the tree with a bar per node for its own time. Which
 /// nodes are folded and which one is open in the detail panel is view state, local to this panel.
 #[function_component(PlanView)]
@@ -19,10 +22,15 @@ pub fn plan_view(p: &Props) -> Html {
     let folded = use_state(HashSet::<usize>::new);
     let selected = use_state(|| None::<usize>);
     let show_all_tips = use_state(|| false);
+    let show_all_nodes = use_state(|| false);
     let total = plan.summary.total_ms.unwrap_or(0.0);
     let mut flat: Vec<(usize, usize, &PlanNodeReport)> = Vec::new();
     flatten(&plan.root, 0, &mut flat);
     let visible = visible_rows(&flat, &folded);
+    // Thousands of tree rows take seconds to lay out: draw the top of the tree (the tips already
+    // name the slow nodes) and the rest on request.
+    let hidden_nodes = if *show_all_nodes { 0 } else { visible.len().saturating_sub(NODES_SHOWN) };
+    let visible = &visible[..visible.len() - hidden_nodes];
     let tips_shown = if *show_all_tips { plan.tips.len() } else { plan.tips.len().min(3) };
     let selected_node = selected.and_then(|i| flat.get(i).map(|(_, _, n)| *n));
     html! {
@@ -85,6 +93,12 @@ pub fn plan_view(p: &Props) -> Html {
                 </button>
             }
             <div class="plan-tree" role="tree" data-testid="plan-tree">
+                if hidden_nodes > 0 {
+                    <p class="note" data-testid="plan-nodes-hidden">
+                        { format!("Showing the first {NODES_SHOWN} of {} rows. ", visible.len() + hidden_nodes) }
+                        <button class="link" onclick={{ let s = show_all_nodes.clone(); move |_| s.set(true) }}>{ "Show every node" }</button>
+                    </p>
+                }
                 { for visible.iter().map(|&i| {
                     let (depth, children, n) = flat[i];
                     let own = n.exclusive_ms.unwrap_or(0.0);
