@@ -23,6 +23,8 @@ pub fn options(data: &[u8]) -> (Options, &[u8]) {
                 changed_only: b & 4 != 0,
                 hot_tables: vec!["app_book".into(), "auth_user".into()],
                 disabled_rules: Vec::new(),
+                // The Django 6.1 checks ride on the old-PostgreSQL bit (only three bits are free).
+                django: if b & 1 != 0 { "6.1".into() } else { "5.2".into() },
             };
             (options, &data[1..])
         }
