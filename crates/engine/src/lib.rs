@@ -21,6 +21,7 @@ pub mod rule;
 pub mod rules;
 pub mod score;
 pub mod share;
+pub mod sort;
 pub mod suppress;
 pub mod template;
 pub mod text;

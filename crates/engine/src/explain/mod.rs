@@ -130,8 +130,8 @@ impl PlanAnalysis {
             }
             add(&mut by_type, &n.node_type, ms);
         }
-        by_table.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
-        by_type.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        crate::sort::sort_by(&mut by_table, |a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        crate::sort::sort_by(&mut by_type, |a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
         let buffers = |key: &str| -> Option<f64> {
             let r = &self.plan.root;
             r.extra_number(&format!("Shared {key} Blocks")).or_else(|| {

@@ -445,7 +445,7 @@ fn module_classes(body: &[Stmt]) -> Vec<&ast::StmtClassDef> {
             }
         }
     }
-    out.sort_by_key(|d| d.range.start());
+    crate::sort::sort_by_key(&mut out, |d| d.range.start());
     out
 }
 

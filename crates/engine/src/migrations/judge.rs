@@ -708,7 +708,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 let names: Vec<String> = children.iter().map(|(m, f)| format!("`{}.{}`", m.table(), f)).collect();
                 let mut child_tables: Vec<String> =
                     children.iter().map(|(m, _)| m.table()).filter(|t| *t != table).collect();
-                child_tables.sort();
+                crate::sort::sort(&mut child_tables);
                 child_tables.dedup();
                 j.work = Work::Rewrite;
                 j.score = j.score.max(95);

@@ -134,7 +134,7 @@ pub fn analyze(view: &ProjectView<'_>, options: &Options) -> Vec<MigrationAnalys
         let (mut snapshot, seen) = snapshots.remove(&s).unwrap_or_default();
         results.push(judge_migration(view, options, &migrations[s], &mut snapshot, &seen));
     }
-    results.sort_by(|a, b| a.migration.path.cmp(&b.migration.path));
+    crate::sort::sort_by(&mut results, |a, b| a.migration.path.cmp(&b.migration.path));
     results
 }
 

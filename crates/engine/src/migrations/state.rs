@@ -494,7 +494,9 @@ pub fn apply_order(migrations: &[MigrationFile]) -> Vec<usize> {
     let mut order = Vec::with_capacity(migrations.len());
     let mut state = vec![0u8; migrations.len()]; // 0 new, 1 visiting, 2 done
     let mut sorted: Vec<usize> = (0..migrations.len()).collect();
-    sorted.sort_by(|&a, &b| (&migrations[a].app, &migrations[a].name).cmp(&(&migrations[b].app, &migrations[b].name)));
+    crate::sort::sort_by(&mut sorted, |&a, &b| {
+        (&migrations[a].app, &migrations[a].name).cmp(&(&migrations[b].app, &migrations[b].name))
+    });
     for start in sorted {
         // Iterative depth-first search: deep histories must not overflow the stack.
         let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
