@@ -547,7 +547,9 @@ fn place_in_diffs(
 ) -> Vec<Finding> {
     let origins: HashMap<&str, &DiffOrigin> =
         inputs.iter().filter_map(|i| i.from_diff.as_ref().map(|d| (i.path.as_str(), d))).collect();
-    let diff_paths: BTreeSet<&str> = origins.values().map(|o| o.diff.as_str()).collect();
+    // Inserted one by one: `collect()` into a B-tree set would bring in its own sort (wasm size).
+    let mut diff_paths: BTreeSet<&str> = BTreeSet::new();
+    diff_paths.extend(origins.values().map(|o| o.diff.as_str()));
     let any_diff = !origins.is_empty() || !touched.is_empty();
     findings
         .into_iter()

@@ -152,10 +152,10 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         if missing.is_empty() {
             continue;
         }
-        let singles: BTreeSet<String> =
-            missing.iter().filter(|(p, _, _)| !is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()).collect();
-        let manys: BTreeSet<String> =
-            missing.iter().filter(|(p, _, _)| is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()).collect();
+        // Filled with `extend`, not `collect()`, which would bring in a sort (wasm size).
+        let (mut singles, mut manys) = (BTreeSet::new(), BTreeSet::new());
+        singles.extend(missing.iter().filter(|(p, _, _)| !is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()));
+        manys.extend(missing.iter().filter(|(p, _, _)| is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()));
         let mut after = String::new();
         if !singles.is_empty() {
             after.push_str(&format!(
