@@ -252,7 +252,9 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
                     file.kind = Some(full.kind);
                     file.complete = true;
                     file.notes.push(format!("analysed from the full file `{}`", full.path));
-                    let added = patch.added_lines().into_iter().collect();
+                    // `extend`, not `collect()`, which would bring in a sort (wasm size).
+                    let mut added = BTreeSet::new();
+                    added.extend(patch.added_lines());
                     out.touched.insert(full.path.clone(), Touched { diff: diff_path.clone(), patch, added });
                 } else {
                     file.notes.push(format!(
