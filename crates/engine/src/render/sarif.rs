@@ -6,7 +6,8 @@ use crate::registry::RULES;
 use crate::report::{Report, Severity};
 
 pub fn render(report: &Report) -> String {
-    serde_json::to_string_pretty(&sarif(report)).unwrap_or_default()
+    // Compact, then laid out: the same text as `to_string_pretty` without its serialiser (see `super::pretty`).
+    serde_json::to_string(&sarif(report)).map(|compact| super::pretty(&compact)).unwrap_or_default()
 }
 
 fn level(s: Severity) -> &'static str {
