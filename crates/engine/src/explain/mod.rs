@@ -9,6 +9,7 @@ pub mod structured;
 pub mod text;
 pub mod tips;
 
+use crate::text::Case;
 use plan::Plan;
 
 /// A plan read from a paste, or why it could not be.
@@ -137,7 +138,7 @@ impl PlanAnalysis {
             r.extra_number(&format!("Shared {key} Blocks")).or_else(|| {
                 r.extra_value("Buffers").and_then(|b| {
                     b.split_whitespace()
-                        .find_map(|w| w.strip_prefix(&format!("{}=", key.to_lowercase())))
+                        .find_map(|w| w.strip_prefix(&format!("{}=", key.lowercase())))
                         .and_then(|v| v.parse().ok())
                 })
             })

@@ -32,6 +32,7 @@ use crate::facts::view::ProjectView;
 use crate::options::Options;
 use crate::project::FileKind;
 use crate::report::{MigrationReport, OperationReport};
+use crate::text::Case;
 use judge::{JudgeCtx, Judgement, Lock, RiskKind, Work};
 use read::MigrationFile;
 use state::ProjectState;
@@ -189,7 +190,7 @@ fn judge_migration(
         judgements.push(judge::judge(&ctx, op));
         if op.kind == "CreateModel" {
             if let Some(n) = op.model() {
-                created.insert(n.to_lowercase());
+                created.insert(n.lowercase());
             }
         }
         state.apply(m, op);
