@@ -30,6 +30,24 @@ pub enum Theme {
     Dark,
 }
 
+// The autosave's readers (see `storage`): the engine's, not the derived `Deserialize`.
+impl engine::from_json::FromJson for Theme {
+    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
+        match v.as_str() {
+            Some("Light") => Ok(Theme::Light),
+            Some("Dark") => Ok(Theme::Dark),
+            _ => Err(format!("unknown theme {v}")),
+        }
+    }
+}
+
+impl engine::from_json::FromJson for EditorFile {
+    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
+        let f = engine::from_json::object(v)?;
+        Ok(EditorFile { id: f.req("id")?, name: f.req("name")?, text: f.req("text")?, kind: f.opt("kind")? })
+    }
+}
+
 /// What the right-hand panel shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Panel {

@@ -145,7 +145,7 @@ fn highlighted(text: &str, marks: &[Mark], selected: Option<usize>) -> Html {
     };
     let mut ranges: Vec<(usize, usize, &Mark)> =
         marks.iter().map(|m| (offset(m.line, m.column), offset(m.end_line, m.end_column), m)).collect();
-    ranges.sort_by_key(|r| (r.0, r.1));
+    engine::sort::sort_by_key(&mut ranges, |r| (r.0, r.1));
     let mut nodes = Vec::new();
     let mut pos = 0;
     for (start, end, m) in ranges {

@@ -34,7 +34,7 @@ pub fn scorecard(p: &Props) -> Html {
     let mut costly: Vec<(usize, u8)> =
         r.findings.iter().enumerate().map(|(i, f)| (i, engine::score::points(f))).filter(|(_, pts)| *pts > 0).collect();
     // Most points first; the report's own order breaks ties, so the list is stable.
-    costly.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    engine::sort::sort_by(&mut costly, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     costly.truncate(TOP_COSTS);
     html! {
         <div class="scorecard" data-testid="scorecard">

@@ -264,7 +264,9 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
                     file.kind = Some(full.kind);
                     file.complete = true;
                     file.notes.push(format!("analysed from the full file `{}`", full.path));
-                    let added = patch.added_lines().into_iter().collect();
+                    // `extend`, not `collect()`, which would bring in a sort (wasm size).
+                    let mut added = BTreeSet::new();
+                    added.extend(patch.added_lines());
                     out.touched.insert(full.path.clone(), Touched { diff: diff_path.clone(), patch, added });
                 } else {
                     file.notes.push(format!(
@@ -560,7 +562,9 @@ fn place_in_diffs(
 ) -> Vec<Finding> {
     let origins: HashMap<&str, &DiffOrigin> =
         inputs.iter().filter_map(|i| i.from_diff.as_ref().map(|d| (i.path.as_str(), d))).collect();
-    let diff_paths: BTreeSet<&str> = origins.values().map(|o| o.diff.as_str()).collect();
+    // Inserted one by one: `collect()` into a B-tree set would bring in its own sort (wasm size).
+    let mut diff_paths: BTreeSet<&str> = BTreeSet::new();
+    diff_paths.extend(origins.values().map(|o| o.diff.as_str()));
     let any_diff = !origins.is_empty() || !touched.is_empty();
     findings
         .into_iter()
@@ -765,7 +769,7 @@ fn line_count(text: &str) -> u32 {
 }
 
 fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    crate::sort::sort_by(findings, |a, b| {
         (a.path.as_str(), a.line, a.column, a.code.as_str()).cmp(&(b.path.as_str(), b.line, b.column, b.code.as_str()))
     });
 }

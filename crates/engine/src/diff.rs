@@ -1164,7 +1164,7 @@ impl Shape {
         if k > 0 {
             levels.push(0);
         }
-        levels.sort_unstable();
+        crate::sort::sort(&mut levels);
         levels.dedup();
         let inside = opener.as_deref().map(|o| {
             let mut l = Layout::default();

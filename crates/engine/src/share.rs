@@ -115,18 +115,19 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
         base64url_decode(payload).ok_or_else(|| ShareError("the link is damaged (not base64url)".into()))?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, MAX_INFLATED)
         .map_err(|_| ShareError("the link is damaged or too large to open".into()))?;
-    // Read as a string, like every other JSON the app reads: one copy of the deserialisers in the wasm.
+    // Read as a string into a `serde_json::Value`, like every other JSON the app reads, then by the
+    // engine's readers (`from_json`): one JSON parser in the wasm and no derived deserialisers.
     let json = std::str::from_utf8(&json).map_err(|_| ShareError("the link's content is not text".into()))?;
     if findings {
         let f: SharedFindings =
-            serde_json::from_str(json).map_err(|e| ShareError(format!("the link's content is invalid: {e}")))?;
+            crate::from_json::from_str(json).map_err(|e| ShareError(format!("the link's content is invalid: {e}")))?;
         if f.findings.len() > 100_000 || f.files.len() > MAX_FILES {
             return Err(ShareError("the link holds too many findings".into()));
         }
         Ok(Shared::Findings(f))
     } else {
         let r: SharedReview =
-            serde_json::from_str(json).map_err(|e| ShareError(format!("the link's content is invalid: {e}")))?;
+            crate::from_json::from_str(json).map_err(|e| ShareError(format!("the link's content is invalid: {e}")))?;
         if r.files.len() > MAX_FILES {
             return Err(ShareError("the link holds too many files".into()));
         }

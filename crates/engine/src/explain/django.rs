@@ -2,6 +2,7 @@
 
 use super::tips::{Tip, TipKind};
 use crate::facts::models::{Model, ModelIndex};
+use crate::text::Case;
 
 /// The model whose table is `table` (`Meta.db_table`, else `app_label_modelname`).
 pub fn model_for_table<'m>(models: &'m ModelIndex, table: &str) -> Option<&'m Model> {
@@ -10,7 +11,7 @@ pub fn model_for_table<'m>(models: &'m ModelIndex, table: &str) -> Option<&'m Mo
         !m.is_abstract
             && match &m.db_table {
                 Some(t) => t == table,
-                None => format!("{}_{}", m.app_label, m.name.to_lowercase()) == table,
+                None => format!("{}_{}", m.app_label, m.name.lowercase()) == table,
             }
     })
 }
@@ -34,9 +35,9 @@ pub fn add_fixes(tips: &mut [Tip], models: &ModelIndex) {
                 None => c.clone(),
             })
             .collect();
-        let lower = model.map(|m| m.name.to_lowercase()).unwrap_or_else(|| format!("<model of {table}>"));
+        let lower = model.map(|m| m.name.lowercase()).unwrap_or_else(|| format!("<model of {table}>"));
         let index_name = {
-            let stem = model.map(|m| m.name.to_lowercase()).unwrap_or_else(|| table.clone());
+            let stem = model.map(|m| m.name.lowercase()).unwrap_or_else(|| table.clone());
             let base = format!(
                 "{}_{}_idx",
                 short(&stem, 10),

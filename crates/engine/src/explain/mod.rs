@@ -9,6 +9,7 @@ pub mod structured;
 pub mod text;
 pub mod tips;
 
+use crate::text::Case;
 use plan::Plan;
 
 /// A plan read from a paste, or why it could not be.
@@ -130,14 +131,14 @@ impl PlanAnalysis {
             }
             add(&mut by_type, &n.node_type, ms);
         }
-        by_table.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
-        by_type.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        crate::sort::sort_by(&mut by_table, |a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        crate::sort::sort_by(&mut by_type, |a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
         let buffers = |key: &str| -> Option<f64> {
             let r = &self.plan.root;
             r.extra_number(&format!("Shared {key} Blocks")).or_else(|| {
                 r.extra_value("Buffers").and_then(|b| {
                     b.split_whitespace()
-                        .find_map(|w| w.strip_prefix(&format!("{}=", key.to_lowercase())))
+                        .find_map(|w| w.strip_prefix(&format!("{}=", key.lowercase())))
                         .and_then(|v| v.parse().ok())
                 })
             })

@@ -373,7 +373,7 @@ pub fn tips(plan: &Plan) -> Vec<Tip> {
             columns: Vec::new(),
         });
     }
-    out.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
+    crate::sort::sort_by(&mut out, |a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
     out
 }
 

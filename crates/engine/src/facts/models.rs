@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::view::PyFile;
 use crate::python::names::{bool_value, dotted_name, keyword, last_segment, str_value};
+use crate::text::Case;
 use crate::text::Span;
 
 pub type ModelId = usize;
@@ -362,8 +363,8 @@ impl ModelIndex {
                         // `related_name="%(class)s_set"` on an abstract base names each child.
                         if let Some(rn) = &rel.related_name {
                             rel.related_name = Some(
-                                rn.replace("%(class)s", &self.models[id].name.to_lowercase())
-                                    .replace("%(app_label)s", &app.to_lowercase()),
+                                rn.replace("%(class)s", &self.models[id].name.lowercase())
+                                    .replace("%(app_label)s", &app.lowercase()),
                             );
                         }
                         if rel.target == Target::Model(p) && self.models[p].is_abstract {
@@ -397,12 +398,12 @@ impl ModelIndex {
                 let Target::Model(target) = rel.target else { continue };
                 let accessor = match &rel.related_name {
                     Some(rn) if rn.ends_with('+') => continue,
-                    Some(rn) => rn
-                        .replace("%(class)s", &m.name.to_lowercase())
-                        .replace("%(app_label)s", &m.app_label.to_lowercase()),
+                    Some(rn) => {
+                        rn.replace("%(class)s", &m.name.lowercase()).replace("%(app_label)s", &m.app_label.lowercase())
+                    }
                     None => match rel.kind {
-                        RelationKind::OneToOne => m.name.to_lowercase(),
-                        _ => format!("{}_set", m.name.to_lowercase()),
+                        RelationKind::OneToOne => m.name.lowercase(),
+                        _ => format!("{}_set", m.name.lowercase()),
                     },
                 };
                 additions.push((
@@ -445,7 +446,7 @@ fn module_classes(body: &[Stmt]) -> Vec<&ast::StmtClassDef> {
             }
         }
     }
-    out.sort_by_key(|d| d.range.start());
+    crate::sort::sort_by_key(&mut out, |d| d.range.start());
     out
 }
 

@@ -20,6 +20,7 @@ use super::view::ProjectView;
 use crate::python::names::{keyword, last_segment, str_value};
 use crate::python::ParsedPython;
 use crate::report::Confidence;
+use crate::text::Case;
 use crate::text::Span;
 
 /// Where a queryset was built: the place a fix (`.select_related(...)`) goes.
@@ -1013,7 +1014,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         let models = &self.shared.view.models;
         let object_name = attr("context_object_name").and_then(str_value).map(str::to_string);
         if let (Some(model), Some(q)) = (model, queryset.clone()) {
-            let lower = models.get(model).name.to_lowercase();
+            let lower = models.get(model).name.lowercase();
             if is_list {
                 ctx.base_context.push(("object_list".into(), q.clone()));
                 ctx.base_context.push((object_name.clone().unwrap_or(format!("{lower}_list")), q));

@@ -12,6 +12,7 @@ use super::sql::{self, quote};
 use super::state::{FieldDef, ModelState, ProjectState};
 use super::value::PyValue;
 use crate::options::Options;
+use crate::text::Case;
 use crate::text::Span;
 
 /// PostgreSQL table lock levels, weakest first.
@@ -143,18 +144,18 @@ impl JudgeCtx<'_> {
     }
 
     fn is_new(&self, name: &str) -> bool {
-        self.created_here.contains(&name.to_lowercase())
+        self.created_here.contains(&name.lowercase())
     }
 
     fn table_of(&self, name: &str) -> String {
-        self.model(name).map(|m| m.table()).unwrap_or_else(|| format!("{}_{}", self.migration.app, name.to_lowercase()))
+        self.model(name).map(|m| m.table()).unwrap_or_else(|| format!("{}_{}", self.migration.app, name.lowercase()))
     }
 
     fn hot(&self, table: &str, model: &str) -> bool {
-        let label = format!("{}.{}", self.migration.app, model).to_lowercase();
+        let label = format!("{}.{}", self.migration.app, model).lowercase();
         self.options.hot_tables.iter().any(|h| {
-            let h = h.to_lowercase();
-            h == table || h == label || h == model.to_lowercase()
+            let h = h.lowercase();
+            h == table || h == label || h == model.lowercase()
         })
     }
 
@@ -708,7 +709,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 let names: Vec<String> = children.iter().map(|(m, f)| format!("`{}.{}`", m.table(), f)).collect();
                 let mut child_tables: Vec<String> =
                     children.iter().map(|(m, _)| m.table()).filter(|t| *t != table).collect();
-                child_tables.sort();
+                crate::sort::sort(&mut child_tables);
                 child_tables.dedup();
                 j.work = Work::Rewrite;
                 j.score = j.score.max(95);
@@ -806,7 +807,7 @@ fn alter_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
                 kind: RiskKind::NotNullScan,
                 message: format!("making `{model_name}.{name}` NOT NULL scans `{table}` under an exclusive lock"),
             });
-            let check = format!("{}_{}_not_null", model_name.to_lowercase(), name);
+            let check = format!("{}_{}_not_null", model_name.lowercase(), name);
             let pg18 = if ctx.options.postgres >= 18 {
                 "\n# PostgreSQL 18 can also add the NOT NULL itself NOT VALID and validate it later."
             } else {
@@ -1057,7 +1058,7 @@ fn remove_field(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         return;
     }
     if old.as_ref().is_some_and(FieldDef::is_many_to_many) {
-        j.sql.push(format!("DROP TABLE {} CASCADE", quote(&format!("{table}_{}", name.to_lowercase()))));
+        j.sql.push(format!("DROP TABLE {} CASCADE", quote(&format!("{table}_{}", name.lowercase()))));
     } else {
         j.sql.push(format!("ALTER TABLE {} DROP COLUMN {} CASCADE", quote(&table), quote(&column)));
     }
@@ -1180,7 +1181,7 @@ fn rename_model(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         return;
     }
     let old_table = ctx.table_of(&old);
-    let new_table = format!("{}_{}", ctx.migration.app, new.to_lowercase());
+    let new_table = format!("{}_{}", ctx.migration.app, new.lowercase());
     j.sql.push(format!("ALTER TABLE {} RENAME TO {}", quote(&old_table), quote(&new_table)));
     j.tables.push(old_table.clone());
     let children = ctx.state.incoming(&ctx.migration.app, &old);
@@ -1217,7 +1218,7 @@ fn alter_model_table(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         .arg("table", 1)
         .and_then(PyValue::as_str)
         .map(str::to_string)
-        .unwrap_or_else(|| format!("{}_{}", ctx.migration.app, model.to_lowercase()));
+        .unwrap_or_else(|| format!("{}_{}", ctx.migration.app, model.lowercase()));
     if old_table == new_table {
         j.reasons.push("The table name does not change: no SQL.".into());
         return;
@@ -1563,7 +1564,7 @@ fn alter_together(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         });
         if unique {
             let set = added[0];
-            let name = format!("{}_{}_uniq", model_name.to_lowercase(), set.join("_"));
+            let name = format!("{}_{}_uniq", model_name.lowercase(), set.join("_"));
             j.recipe = Some(format!(
                 "# Build the unique index first, without blocking writes (atomic = False)\nmigrations.RunSQL(\n    'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})',\n    reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS {}',\n),\n# then, in the next migration, attach it (instant) and tell Django\nmigrations.SeparateDatabaseAndState(\n    database_operations=[migrations.RunSQL('ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}')],\n    state_operations=[{}],\n),",
                 quote(&name), quote(&table),
@@ -1631,7 +1632,7 @@ fn separate(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
         j.recipe = j.recipe.take().or(ij.recipe);
         if inner.kind == "CreateModel" {
             if let Some(n) = inner.model() {
-                created.insert(n.to_lowercase());
+                created.insert(n.lowercase());
             }
         }
         scratch.apply(ctx.migration, inner);

@@ -32,6 +32,7 @@ use crate::facts::view::ProjectView;
 use crate::options::Options;
 use crate::project::FileKind;
 use crate::report::{MigrationReport, OperationReport};
+use crate::text::Case;
 use judge::{JudgeCtx, Judgement, Lock, RiskKind, Work};
 use read::MigrationFile;
 use state::ProjectState;
@@ -134,7 +135,7 @@ pub fn analyze(view: &ProjectView<'_>, options: &Options) -> Vec<MigrationAnalys
         let (mut snapshot, seen) = snapshots.remove(&s).unwrap_or_default();
         results.push(judge_migration(view, options, &migrations[s], &mut snapshot, &seen));
     }
-    results.sort_by(|a, b| a.migration.path.cmp(&b.migration.path));
+    crate::sort::sort_by(&mut results, |a, b| a.migration.path.cmp(&b.migration.path));
     results
 }
 
@@ -189,7 +190,7 @@ fn judge_migration(
         judgements.push(judge::judge(&ctx, op));
         if op.kind == "CreateModel" {
             if let Some(n) = op.model() {
-                created.insert(n.to_lowercase());
+                created.insert(n.lowercase());
             }
         }
         state.apply(m, op);

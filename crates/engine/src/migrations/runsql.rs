@@ -3,6 +3,7 @@
 use super::judge::{score_for, JudgeCtx, Judgement, Lock, Risk, RiskKind, Work};
 use super::read::Operation;
 use super::value::PyValue;
+use crate::text::Case;
 
 pub fn judge(ctx: &JudgeCtx<'_>, op: &Operation, j: &mut Judgement) {
     let statements: Vec<String> = sql_texts(op.call.arg("sql", 0)).iter().flat_map(|s| split_statements(s)).collect();
@@ -69,7 +70,7 @@ fn first_line(s: &str) -> String {
 fn lowercase_first(s: &str) -> String {
     let mut c = s.chars();
     match (c.next(), s.chars().nth(1)) {
-        (Some(f), Some(second)) if !second.is_uppercase() => f.to_lowercase().collect::<String>() + c.as_str(),
+        (Some(f), Some(second)) if !second.is_uppercase() => f.encode_utf8(&mut [0; 4]).lowercase() + c.as_str(),
         _ => s.to_string(),
     }
 }

@@ -4,6 +4,7 @@
 use super::md5;
 use super::state::{FieldDef, ModelState, ProjectState};
 use super::value::{Call, PyValue};
+use crate::text::Case;
 
 /// PostgreSQL's identifier limit, which Django's generated names respect.
 const MAX_NAME: usize = 63;
@@ -173,9 +174,9 @@ pub fn add_field(state: &ProjectState, model: &ModelState, name: &str, field: &F
     if field.is_many_to_many() {
         let target = field.target().unwrap_or_else(|| "other".into());
         let target_model = state.resolve(&model.app, &target);
-        let through = format!("{table}_{}", name.to_lowercase());
-        let own_col = format!("{}_id", model.name.to_lowercase());
-        let other_col = format!("{}_id", target.rsplit('.').next().unwrap_or(&target).to_lowercase());
+        let through = format!("{table}_{}", name.lowercase());
+        let own_col = format!("{}_id", model.name.lowercase());
+        let other_col = format!("{}_id", target.rsplit('.').next().unwrap_or(&target).lowercase());
         let own_pk = model.pk().and_then(|(_, f)| f.key_type()).unwrap_or_else(|| "bigint".into());
         let other_pk =
             target_model.and_then(|m| m.pk()).and_then(|(_, f)| f.key_type()).unwrap_or_else(|| "bigint".into());

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use super::read::{MigrationFile, Operation};
 use super::value::{Call, PyValue};
+use crate::text::Case;
 
 /// How a relation to `settings.AUTH_USER_MODEL` is recorded; [`ProjectState`] maps it to the
 /// project's user model.
@@ -186,7 +187,7 @@ pub struct ModelState {
 
 impl ModelState {
     pub fn table(&self) -> String {
-        self.db_table.clone().unwrap_or_else(|| format!("{}_{}", self.app, self.name.to_lowercase()))
+        self.db_table.clone().unwrap_or_else(|| format!("{}_{}", self.app, self.name.lowercase()))
     }
 
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
@@ -221,7 +222,7 @@ impl ProjectState {
     }
 
     pub fn get(&self, app: &str, model: &str) -> Option<&ModelState> {
-        self.models.get(&(app.to_string(), model.to_lowercase())).map(|m| &**m)
+        self.models.get(&(app.to_string(), model.lowercase())).map(|m| &**m)
     }
 
     /// The model a relation points to, from the app of the field that declares it.
@@ -231,7 +232,7 @@ impl ProjectState {
         match target.split_once('.') {
             Some((app, model)) => self.get(app, model),
             None => self.get(from_app, target).or_else(|| {
-                let lower = target.to_lowercase();
+                let lower = target.lowercase();
                 let mut hits = self.models.iter().filter(|((_, m), _)| *m == lower);
                 match (hits.next(), hits.next()) {
                     (Some((_, m)), None) => Some(&**m),
@@ -252,7 +253,7 @@ impl ProjectState {
                 if app == "auth" && model.eq_ignore_ascii_case("user") {
                     "auth_user".to_string()
                 } else {
-                    format!("{}_{}", app.to_lowercase(), model.to_lowercase())
+                    format!("{}_{}", app.lowercase(), model.lowercase())
                 }
             }
             _ => format!("<table of {target}>"),
@@ -297,7 +298,7 @@ impl ProjectState {
     /// Applies one operation of migration `m` to the state.
     pub fn apply(&mut self, m: &MigrationFile, op: &Operation) {
         let app = m.app.clone();
-        let key = |name: &str| (app.clone(), name.to_lowercase());
+        let key = |name: &str| (app.clone(), name.lowercase());
         match op.kind.as_str() {
             "CreateModel" => {
                 let Some(name) = op.call.arg("name", 0).and_then(PyValue::as_str) else { return };
@@ -347,13 +348,13 @@ impl ProjectState {
                     self.models.insert(key(new), model);
                 }
                 // Relations that pointed at the old name now point at the new one, as in Django.
-                let (old_label, new_label) = (format!("{app}.{old}").to_lowercase(), format!("{app}.{new}"));
+                let (old_label, new_label) = (format!("{app}.{old}").lowercase(), format!("{app}.{new}"));
                 for other in self.models.values_mut() {
                     let same_app = other.app == app;
                     let hit = |f: &FieldDef| {
                         (f.is_foreign_key() || f.is_many_to_many())
                             && f.target().is_some_and(|target| {
-                                target.to_lowercase() == old_label || (same_app && target.eq_ignore_ascii_case(old))
+                                target.lowercase() == old_label || (same_app && target.eq_ignore_ascii_case(old))
                             })
                     };
                     // Only the models that change are copied out of the shared state.
@@ -494,7 +495,9 @@ pub fn apply_order(migrations: &[MigrationFile]) -> Vec<usize> {
     let mut order = Vec::with_capacity(migrations.len());
     let mut state = vec![0u8; migrations.len()]; // 0 new, 1 visiting, 2 done
     let mut sorted: Vec<usize> = (0..migrations.len()).collect();
-    sorted.sort_by(|&a, &b| (&migrations[a].app, &migrations[a].name).cmp(&(&migrations[b].app, &migrations[b].name)));
+    crate::sort::sort_by(&mut sorted, |&a, &b| {
+        (&migrations[a].app, &migrations[a].name).cmp(&(&migrations[b].app, &migrations[b].name))
+    });
     for start in sorted {
         // Iterative depth-first search: deep histories must not overflow the stack.
         let mut stack: Vec<(usize, usize)> = vec![(start, 0)];

@@ -198,7 +198,7 @@ fn wrap_in_headers(text: &str) -> Option<(String, u32)> {
     }
     let mut levels: Vec<usize> = code_lines().map(indent).filter(|&i| i < first).collect();
     levels.push(0);
-    levels.sort_unstable();
+    crate::sort::sort(&mut levels);
     levels.dedup();
     let mut out = String::with_capacity(text.len() + levels.len() * 16);
     for &l in &levels {

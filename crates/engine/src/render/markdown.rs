@@ -75,7 +75,7 @@ pub fn render(report: &Report, project: &Project, link: Option<&str>) -> String 
 
     let sources = Sources::new(project);
     let mut ordered: Vec<&Finding> = report.findings.iter().collect();
-    ordered.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.confidence.cmp(&a.confidence)));
+    crate::sort::sort_by(&mut ordered, |a, b| b.severity.cmp(&a.severity).then(b.confidence.cmp(&a.confidence)));
     for f in ordered.iter().take(DETAILED) {
         let _ = writeln!(out, "### {} `{}` {}\n", severity_badge(f.severity), f.code, f.name);
         let place = diff_note(f).map(|n| format!(", {n}")).unwrap_or_default();

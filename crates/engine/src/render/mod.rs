@@ -75,7 +75,70 @@ pub(crate) fn diff_note(f: &crate::report::Finding) -> Option<String> {
 
 /// The report as the CLI's JSON (schema version 1), pretty-printed.
 pub fn json(report: &crate::Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_string(report).map(|compact| pretty(&compact)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// serde_json's compact output laid out exactly as `serde_json::to_string_pretty` would write it
+/// (two-space indent, `": "` after keys, `[]` and `{}` for empty containers). The web app serialises
+/// with the compact formatter elsewhere (share links, autosave, worker messages); laying it out
+/// afterwards keeps a second, pretty copy of every serialiser out of the wasm.
+pub(crate) fn pretty(compact: &str) -> String {
+    let bytes = compact.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut i = 0;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            if b == b'\\' {
+                // An escape: the next byte is part of it (never a quote that ends the string).
+                if let Some(&next) = bytes.get(i + 1) {
+                    out.push(next);
+                    i += 1;
+                }
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else {
+            match b {
+                b'"' => {
+                    in_string = true;
+                    out.push(b);
+                }
+                b'{' | b'[' => {
+                    out.push(b);
+                    let close = if b == b'{' { b'}' } else { b']' };
+                    if bytes.get(i + 1) == Some(&close) {
+                        out.push(close);
+                        i += 1;
+                    } else {
+                        depth += 1;
+                        newline(&mut out, depth);
+                    }
+                }
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    newline(&mut out, depth);
+                    out.push(b);
+                }
+                b',' => {
+                    out.push(b);
+                    newline(&mut out, depth);
+                }
+                b':' => out.extend_from_slice(b": "),
+                _ => out.push(b),
+            }
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were added, between whole UTF-8 sequences of valid input.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A Markdown code fence long enough that `code` cannot close it early.
@@ -97,6 +160,31 @@ pub(crate) fn fence_for(code: &str) -> String {
 mod tests {
     use super::*;
     use crate::project::SourceFile;
+
+    #[test]
+    fn pretty_lays_out_compact_json_as_serde_json_does() {
+        // Every rule fixture and the text plans of the explain corpus, with a non-ASCII line.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests");
+        let mut files = vec![SourceFile::new("u.py", "x = \"\\\"q\\\\ \\u00e9 ✓\"\nprint(x")];
+        for sub in ["fixtures", "explain-corpus/text"] {
+            for e in std::fs::read_dir(format!("{dir}/{sub}")).unwrap().flatten() {
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                files.push(SourceFile::new(format!("{sub}/{}", e.file_name().to_string_lossy()), text));
+            }
+        }
+        let report = crate::analyze(&Project::new(files), &crate::Options::default());
+        assert!(!report.findings.is_empty() && !report.plans.is_empty());
+        assert_eq!(json(&report), serde_json::to_string_pretty(&report).unwrap());
+        for v in [
+            serde_json::json!({}),
+            serde_json::json!([]),
+            serde_json::json!({"a": [], "b": {}, "c": [[], [{}], {"d": [1, 2.5, null, true]}], "e": "x:,{}[]\"\\\n"}),
+            serde_json::json!("lone"),
+            serde_json::json!(-3),
+        ] {
+            assert_eq!(pretty(&serde_json::to_string(&v).unwrap()), serde_json::to_string_pretty(&v).unwrap());
+        }
+    }
 
     #[test]
     fn lines_are_found_by_number_whatever_the_line_endings() {

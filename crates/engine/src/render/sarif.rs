@@ -11,7 +11,8 @@ pub fn render(report: &Report) -> String {
 
 /// With the rule docs from a loaded bundle (the web app's engine carries none).
 pub fn render_with_docs(report: &Report, docs: Option<&crate::docs::DocsBundle>) -> String {
-    serde_json::to_string_pretty(&sarif_with_docs(report, docs)).unwrap_or_default()
+    // Compact, then laid out: the same text as `to_string_pretty` without its serialiser (see `super::pretty`).
+    serde_json::to_string(&sarif_with_docs(report, docs)).map(|compact| super::pretty(&compact)).unwrap_or_default()
 }
 
 fn level(s: Severity) -> &'static str {

@@ -253,7 +253,7 @@ fn end_tags(tokens: &[Tok]) -> Vec<String> {
     ] {
         ends.push(known.to_string());
     }
-    ends.sort();
+    crate::sort::sort(&mut ends);
     ends.dedup();
     ends
 }

@@ -3,6 +3,7 @@ use rustpython_parser::ast::{Expr, Stmt};
 use crate::analysis::{Emitter, PyContext};
 use crate::python::names::last_segment;
 use crate::report::Fix;
+use crate::text::Case;
 
 crate::declare_rule! {
     /// ## What it does
@@ -91,7 +92,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         });
         let form_base = c.bases.iter().filter_map(last_segment).find(|b| FORM_BASES.contains(b));
         let handles = match (unsafe_method, form_base) {
-            (Some(m), _) => format!("handles `{}`", m.to_uppercase()),
+            (Some(m), _) => format!("handles `{}`", m.uppercase()),
             (None, Some(b)) => format!("is a `{b}` that processes POSTed forms"),
             _ => continue,
         };

@@ -73,7 +73,7 @@ fn fetch_plan(ctx: &PyContext<'_, '_>, origin: &Rc<Origin>) -> (Vec<String>, Vec
     for list in [&mut select, &mut prefetch] {
         let all = list.clone();
         list.retain(|p| !all.iter().any(|o| o != p && o.starts_with(&format!("{p}__"))));
-        list.sort();
+        crate::sort::sort(list);
     }
     (select, prefetch)
 }

@@ -95,11 +95,11 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         let mut fetched: BTreeSet<String> = BTreeSet::new();
         let mode = match class_attr(c, "list_select_related") {
             Some(v) if bool_value(v) == Some(true) => SelectRelated::All,
-            Some(Expr::List(l)) => {
-                SelectRelated::Only(l.elts.iter().filter_map(str_value).map(str::to_string).collect())
-            }
-            Some(Expr::Tuple(t)) => {
-                SelectRelated::Only(t.elts.iter().filter_map(str_value).map(str::to_string).collect())
+            // Filled with `extend`, not `collect()`, which would bring in a sort (wasm size).
+            Some(Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })) => {
+                let mut only = BTreeSet::new();
+                only.extend(elts.iter().filter_map(str_value).map(str::to_string));
+                SelectRelated::Only(only)
             }
             _ => SelectRelated::Auto,
         };
@@ -152,10 +152,10 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
         if missing.is_empty() {
             continue;
         }
-        let singles: BTreeSet<String> =
-            missing.iter().filter(|(p, _, _)| !is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()).collect();
-        let manys: BTreeSet<String> =
-            missing.iter().filter(|(p, _, _)| is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()).collect();
+        // Filled with `extend`, not `collect()`, which would bring in a sort (wasm size).
+        let (mut singles, mut manys) = (BTreeSet::new(), BTreeSet::new());
+        singles.extend(missing.iter().filter(|(p, _, _)| !is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()));
+        manys.extend(missing.iter().filter(|(p, _, _)| is_many_path(ctx, model, p)).map(|(p, _, _)| p.clone()));
         let mut after = String::new();
         if !singles.is_empty() {
             after.push_str(&format!(

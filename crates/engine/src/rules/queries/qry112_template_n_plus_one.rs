@@ -76,16 +76,18 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
         for render in &facts.template_renders {
             let accesses = template_flow::follow(ctx.view, render).accesses;
             // The fix names every path the template needs from the same queryset.
-            let select: BTreeSet<String> = accesses
-                .iter()
-                .filter(|a| a.kind == TemplateAccessKind::Object && !a.has_many)
-                .map(|a| a.path.clone())
-                .collect();
-            let prefetch: BTreeSet<String> = accesses
-                .iter()
-                .filter(|a| a.has_many || matches!(&a.kind, TemplateAccessKind::Manager { method } if method != "first" && method != "last"))
-                .map(|a| a.path.clone())
-                .collect();
+            // Filled with `extend`, not `collect()`, which would bring in a sort (wasm size).
+            let mut select: BTreeSet<String> = BTreeSet::new();
+            select.extend(
+                accesses.iter().filter(|a| a.kind == TemplateAccessKind::Object && !a.has_many).map(|a| a.path.clone()),
+            );
+            let mut prefetch: BTreeSet<String> = BTreeSet::new();
+            prefetch.extend(
+                accesses
+                    .iter()
+                    .filter(|a| a.has_many || matches!(&a.kind, TemplateAccessKind::Manager { method } if method != "first" && method != "last"))
+                    .map(|a| a.path.clone()),
+            );
             for a in &accesses {
                 let owner = &models.get(a.owner_model).name;
                 let what = match &a.kind {

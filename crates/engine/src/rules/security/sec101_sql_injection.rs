@@ -5,6 +5,7 @@ use crate::analysis::{Emitter, PyContext};
 use crate::python::names::{keyword, last_segment};
 use crate::report::{Confidence, Fix, Severity};
 use crate::rules::support::{formatted_string, last_assignment, literal_text};
+use crate::text::Case;
 
 crate::declare_rule! {
     /// ## What it does
@@ -86,7 +87,7 @@ pub fn check(ctx: &PyContext<'_, '_>, out: &mut Emitter) {
                 other => (other, None),
             };
             let Some((how, parts)) = formatted_string(built) else { continue };
-            let text = literal_text(built).to_uppercase();
+            let text = literal_text(built).uppercase();
             // `execute()` is also a method of many non-database objects: demand SQL-looking text.
             let known_sql = matches!(method, "extra" | "RawSQL" | "raw");
             if !known_sql

@@ -130,7 +130,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                 .collect();
             let Some(&&(_, column, writer, writer_file, line)) = clobbered.first() else { continue };
             let mut columns: Vec<&str> = clobbered.iter().map(|w| w.1).collect();
-            columns.sort_unstable();
+            crate::sort::sort(&mut columns);
             columns.dedup();
             let shown: Vec<String> = columns.iter().take(3).map(|c| format!("`{c}`")).collect();
             let message = format!(
@@ -141,7 +141,7 @@ pub fn check(ctx: &ProjectContext<'_, '_>, out: &mut Emitter) {
                 view.files[writer_file].path,
             );
             let mut mine: Vec<&str> = assigned.iter().copied().filter(|a| fields.contains(a)).collect();
-            mine.sort_unstable();
+            crate::sort::sort(&mut mine);
             let after = if mine.is_empty() {
                 format!("{}.save(update_fields=[...])  # only the columns this code changes", save.var)
             } else {
