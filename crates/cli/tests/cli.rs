@@ -419,3 +419,37 @@ fn help_lists_every_check_option() {
     }
     assert_eq!(djreview(&["check", "--changed-only=yes", "."]).status.code(), Some(2));
 }
+
+#[test]
+fn profile_and_django_version_steer_the_settings_audit() {
+    let dir = scratch("settings-audit");
+    std::fs::create_dir_all(dir.join("proj")).expect("dir");
+    let settings = dir.join("proj/settings.py");
+    std::fs::write(&settings, "DEBUG = True\nALLOWED_HOSTS = []\nMIDDLEWARE = []\nSECURE_CSP = 'default-src self'\n")
+        .expect("write");
+    let path = settings.to_string_lossy().into_owned();
+    let ids = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", "--format", "json", "--fail-on", "never"];
+        args.extend_from_slice(extra);
+        args.push(&path);
+        let o = djreview(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+        let mut ids: Vec<String> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["django_id"].as_str().map(str::to_string))
+            .collect();
+        ids.sort();
+        assert!(report["settings"][0]["settings"].as_array().is_some_and(|rows| !rows.is_empty()));
+        ids
+    };
+    let production = ids(&[]);
+    assert!(production.contains(&"security.W018".to_string()) && production.contains(&"security.W020".to_string()));
+    assert!(!production.contains(&"security.E026".to_string()), "Django 5.2 has no CSP check");
+    assert!(ids(&["--profile", "development"]).is_empty());
+    assert!(ids(&["--django", "6.0"]).contains(&"security.E026".to_string()));
+    let bad = djreview(&["check", "--django", "five", &path]);
+    assert_eq!(bad.status.code(), Some(2));
+}
