@@ -17,6 +17,11 @@ use engine::{analyze, Project, SourceFile};
 
 use args::{Command, Format};
 
+/// The syntax trees are millions of small allocations; mimalloc serves them faster than the system
+/// allocator (about a tenth of the CLI's CPU time on a large project).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     match args::parse(&argv) {
