@@ -86,7 +86,7 @@ fn run_check(check: args::Check) -> ExitCode {
                 eprintln!("djreview: cannot read standard input: {e}");
                 return ExitCode::from(2);
             }
-            match walk::decode(&bytes) {
+            match walk::decode(bytes) {
                 Some(text) => files.push(SourceFile::new("", text)),
                 None => eprintln!("djreview: standard input looks binary; skipped"),
             }
