@@ -25,7 +25,7 @@ pub mod suppress;
 pub mod template;
 pub mod text;
 
-pub use analysis::{analyze, display_path};
+pub use analysis::{analyze, analyze_for_exit, display_path};
 pub use options::{Options, Profile};
 pub use project::{detect_kind, FileKind, Project, SourceFile};
 pub use report::{
