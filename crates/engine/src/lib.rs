@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod diff;
 pub mod explain;
 pub mod facts;
+pub mod fasthash;
 pub mod migrations;
 pub mod options;
 pub mod playbook;

@@ -10,6 +10,8 @@
 //! produces a fact: precision over recall.
 
 use std::collections::{BTreeSet, HashMap};
+
+use crate::fasthash::FastMap;
 use std::rc::Rc;
 
 use rustpython_parser::ast::{self, Constant, Expr, ExprContext, Ranged, Stmt};
@@ -589,7 +591,7 @@ const QUERYING_METHODS: &[&str] = &[
 #[derive(Default)]
 struct Sink {
     out: Vec<LoopQuery>,
-    seen: HashMap<(usize, String, String), usize>,
+    seen: FastMap<(usize, String, String), usize>,
     /// Everything but the loop queries (which are deduplicated through `seen`).
     facts: QueryFacts,
 }
@@ -597,7 +599,7 @@ struct Sink {
 struct Shared<'v, 'a> {
     view: &'v ProjectView<'a>,
     /// Return values of helper functions, keyed by (file, function start offset).
-    cache: std::cell::RefCell<HashMap<(usize, u32), Value>>,
+    cache: std::cell::RefCell<FastMap<(usize, u32), Value>>,
 }
 
 #[derive(Clone, Default)]
@@ -616,9 +618,9 @@ struct ClassCtx {
 struct Interp<'s, 'v, 'a> {
     shared: &'s Shared<'v, 'a>,
     file: usize,
-    aliases: &'s HashMap<String, String>,
+    aliases: &'s FastMap<String, String>,
     sink: &'s mut Sink,
-    env: HashMap<String, Value>,
+    env: FastMap<String, Value>,
     loops: Vec<Rc<LoopInfo>>,
     class: Option<ClassCtx>,
     returns: Vec<Value>,
@@ -644,7 +646,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     fn new(
         shared: &'s Shared<'v, 'a>,
         file: usize,
-        aliases: &'s HashMap<String, String>,
+        aliases: &'s FastMap<String, String>,
         sink: &'s mut Sink,
         call_depth: usize,
     ) -> Self {
@@ -653,7 +655,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             file,
             aliases,
             sink,
-            env: HashMap::new(),
+            env: FastMap::default(),
             loops: Vec::new(),
             class: None,
             returns: Vec::new(),
@@ -2350,8 +2352,8 @@ fn single_value(values: Vec<Value>) -> Option<Value> {
 
 /// After an `if`, a name bound to querysets of one model in both branches keeps the union of their
 /// optimisations (so either branch's `select_related` counts: we prefer a missed finding to a false one).
-fn merge_envs(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashMap<String, Value> {
-    let mut out = HashMap::with_capacity(a.len().max(b.len()));
+fn merge_envs(a: FastMap<String, Value>, mut b: FastMap<String, Value>) -> FastMap<String, Value> {
+    let mut out = FastMap::with_capacity_and_hasher(a.len().max(b.len()), Default::default());
     for (k, va) in a {
         let merged = match b.remove(&k) {
             None => va,
@@ -2375,8 +2377,8 @@ fn merge_envs(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashM
 }
 
 /// `from .models import Book as B` → `B` → `Book`.
-fn import_aliases(body: &[Stmt]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
+fn import_aliases(body: &[Stmt]) -> FastMap<String, String> {
+    let mut out = FastMap::default();
     for s in body {
         if let Stmt::ImportFrom(i) = s {
             for a in &i.names {
