@@ -59,7 +59,7 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
             ran.insert(Category::Syntax);
             diff_texts.push((path, f.text.as_str()));
         } else {
-            inputs.push(Input { path, text: f.text.clone(), kind, parsed: None, from_diff: None });
+            inputs.push(Input { path, text: f.text.clone(), kind, parsed: None, template: None, from_diff: None });
         }
     }
     let expanded = expand_diffs(&diff_texts, &inputs, options, &mut emitter);
@@ -90,7 +90,10 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
             explain_files.push((path, text.clone()));
         } else if kind == FileKind::Template {
             ran.insert(Category::Syntax);
-            let template = crate::template::parse(text);
+            let template = match input.template.take() {
+                Some(t) => t,
+                None => crate::template::parse(text),
+            };
             // Jinja2 templates share the delimiters but not the grammar.
             let jinja = path.contains("/jinja2/")
                 || path.ends_with(".jinja")
@@ -193,6 +196,8 @@ struct Input {
     kind: FileKind,
     /// Already parsed (rebuilt Python files are parsed while their readable hunks are chosen).
     parsed: Option<crate::python::ParsedPython>,
+    /// Already parsed, for templates (parsed alongside the Python files in native builds).
+    template: Option<crate::template::Template>,
     from_diff: Option<DiffOrigin>,
 }
 
@@ -333,6 +338,7 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
                 text: rebuilt.text,
                 kind,
                 parsed,
+                template: None,
                 from_diff: Some(DiffOrigin { diff: diff_path.clone(), lines: rebuilt.lines, complete }),
             });
         }
@@ -341,16 +347,20 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
     out
 }
 
-/// Parses the Python inputs on every core before the (sequential) pipeline uses them; parsing is
-/// over half of the work on a real project. Only successful parses are kept: a file that fails is
-/// parsed again in the main loop, which reports the problem. In wasm there are no threads, and the
-/// main loop parses as before.
+/// Parses the Python inputs and the templates on every core before the (sequential) pipeline uses
+/// them; parsing is over half of the work on a real project. Only successful Python parses are kept:
+/// a file that fails is parsed again in the main loop, which reports the problem (a template parse
+/// never fails; its problems are part of the result). In wasm there are no threads, and the main loop
+/// parses as before.
 #[cfg(not(target_arch = "wasm32"))]
 fn parse_ahead(inputs: &mut [Input]) {
     /// Deeply nested code recurses in the parser; give each thread the room a main thread has.
     const STACK: usize = 64 * 1024 * 1024;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let todo: Vec<&mut Input> = inputs.iter_mut().filter(|i| i.kind.is_python() && i.parsed.is_none()).collect();
+    let todo: Vec<&mut Input> = inputs
+        .iter_mut()
+        .filter(|i| (i.kind.is_python() && i.parsed.is_none()) || i.kind == FileKind::Template)
+        .collect();
     if threads < 2 || todo.len() < 2 {
         return;
     }
@@ -365,7 +375,11 @@ fn parse_ahead(inputs: &mut [Input]) {
         for share in shares {
             let spawned = std::thread::Builder::new().stack_size(STACK).spawn_scoped(scope, move || {
                 for input in share {
-                    input.parsed = parse_python(&input.path, &input.text).ok();
+                    if input.kind == FileKind::Template {
+                        input.template = Some(crate::template::parse(&input.text));
+                    } else {
+                        input.parsed = parse_python(&input.path, &input.text).ok();
+                    }
                 }
             });
             // If a thread cannot be started, those files are parsed by the main loop instead.
