@@ -111,21 +111,11 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
     let texts: HashMap<String, &str> = inputs.iter().map(|i| (i.path.clone(), i.text.as_str())).collect();
 
     let view = ProjectView::new(&py_files, &templates);
-    let all_queries: Vec<QueryFacts> = (0..py_files.len()).map(|i| queries::extract(&view, i)).collect();
-    for (i, queries) in all_queries.iter().enumerate() {
-        let ctx = PyContext { view: &view, file: i, queries, options };
-        // Test code does not serve production traffic: only its syntax is checked.
-        let test_file = ctx.is_test_file();
-        for rule in RULES {
-            let Check::Python(check) = rule.check else { continue };
-            if !options.rule_enabled(rule.meta.code, rule.meta.name)
-                || (test_file && rule.meta.category != Category::Syntax)
-            {
-                continue;
-            }
-            ran.insert(rule.meta.category);
-            check(&ctx, &mut emitter);
-        }
+    let mut all_queries: Vec<QueryFacts> = Vec::with_capacity(py_files.len());
+    for checked in check_python_files(&view, options) {
+        all_queries.push(checked.queries);
+        emitter.findings.extend(checked.findings);
+        ran.extend(checked.ran);
     }
     for (i, t) in templates.iter().enumerate() {
         let ctx = TemplateContext { view: &view, template: i, options };
@@ -187,6 +177,97 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
         std::mem::forget(expanded.touched);
     }
     report
+}
+
+/// What the per-file Python stage produced for one file.
+struct CheckedFile {
+    queries: QueryFacts,
+    findings: Vec<Finding>,
+    /// Categories of the rules that ran on the file.
+    ran: BTreeSet<Category>,
+}
+
+/// Follows the querysets through one Python file and runs the per-file Python rules on it. Depends
+/// only on the (finished) project view, so files can be checked in any order or at once.
+fn check_python_file(view: &ProjectView<'_>, file: usize, options: &Options) -> CheckedFile {
+    let queries = queries::extract(view, file);
+    let mut emitter = Emitter::default();
+    let mut ran = BTreeSet::new();
+    let ctx = PyContext { view, file, queries: &queries, options };
+    // Test code does not serve production traffic: only its syntax is checked.
+    let test_file = ctx.is_test_file();
+    for rule in RULES {
+        let Check::Python(check) = rule.check else { continue };
+        if !options.rule_enabled(rule.meta.code, rule.meta.name) || (test_file && rule.meta.category != Category::Syntax)
+        {
+            continue;
+        }
+        ran.insert(rule.meta.category);
+        check(&ctx, &mut emitter);
+    }
+    CheckedFile { queries, findings: emitter.findings, ran }
+}
+
+/// [`check_python_file`] for every Python file, in file order. Native builds spread the files over
+/// every core (the results, gathered back in file order, are the same as one after the other); in
+/// wasm there are no threads.
+#[cfg(not(target_arch = "wasm32"))]
+fn check_python_files(view: &ProjectView<'_>, options: &Options) -> Vec<CheckedFile> {
+    /// The interpreter and the rules recurse over the tree; give each thread the room a main thread has.
+    const STACK: usize = 64 * 1024 * 1024;
+    let n = view.files.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || n < 2 {
+        return (0..n).map(|i| check_python_file(view, i, options)).collect();
+    }
+    // Deal the files out round-robin by size so each thread gets a similar share of the code; the
+    // main thread takes the first share.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(view.files[i].text.len()));
+    let mut shares: Vec<Vec<usize>> = (0..threads).map(|_| Vec::new()).collect();
+    for (k, i) in order.into_iter().enumerate() {
+        shares[k % threads].push(i);
+    }
+    let check_share = |share: Vec<usize>| -> Vec<(usize, CheckedFile)> {
+        share.into_iter().map(|i| (i, check_python_file(view, i, options))).collect()
+    };
+    let mut done: Vec<Option<CheckedFile>> = (0..n).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let mut shares = shares.into_iter();
+        let mine = shares.next().unwrap_or_default();
+        let mut workers = Vec::new();
+        for share in shares {
+            let copy = share.clone();
+            match std::thread::Builder::new().stack_size(STACK).spawn_scoped(scope, move || check_share(share)) {
+                Ok(handle) => workers.push(handle),
+                // A thread that cannot be started leaves its files to this one.
+                Err(_) => {
+                    for (i, c) in check_share(copy) {
+                        done[i] = Some(c);
+                    }
+                }
+            }
+        }
+        for (i, c) in check_share(mine) {
+            done[i] = Some(c);
+        }
+        for worker in workers {
+            match worker.join() {
+                Ok(results) => {
+                    for (i, c) in results {
+                        done[i] = Some(c);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    done.into_iter().enumerate().map(|(i, c)| c.unwrap_or_else(|| check_python_file(view, i, options))).collect()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn check_python_files(view: &ProjectView<'_>, options: &Options) -> Vec<CheckedFile> {
+    (0..view.files.len()).map(|i| check_python_file(view, i, options)).collect()
 }
 
 /// One text to analyse: a file of the project, or a file rebuilt from a diff.

@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::fasthash::FastMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustpython_parser::ast::{self, Constant, Expr, ExprContext, Ranged, Stmt};
 use rustpython_parser::text_size::TextRange;
@@ -107,8 +108,8 @@ pub struct LoopQuery {
     pub path: String,
     /// Whether the path crosses a to-many relation (so only `prefetch_related` can fetch it).
     pub path_has_many: bool,
-    pub loop_info: Rc<LoopInfo>,
-    pub origin: Rc<Origin>,
+    pub loop_info: Arc<LoopInfo>,
+    pub origin: Arc<Origin>,
     pub root_model: ModelId,
     /// `obj.fk.id` / `obj.fk.pk`: the `_id` column already holds the answer.
     pub id_only: bool,
@@ -140,7 +141,7 @@ pub struct Materialized {
     pub model: ModelId,
     pub shape: Shape,
     pub values: bool,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +170,7 @@ pub struct LoopCall {
     pub text: String,
     pub method: String,
     pub model: ModelId,
-    pub loop_info: Rc<LoopInfo>,
+    pub loop_info: Arc<LoopInfo>,
     /// Whether the query depends on the loop's variables (else it is the same query each time).
     pub uses_loop_var: bool,
     /// Some enclosing loop iterates rows (a queryset or request data), so its length grows with data.
@@ -197,9 +198,9 @@ pub struct SaveInLoop {
     pub text: String,
     pub var: String,
     pub model: ModelId,
-    pub loop_info: Rc<LoopInfo>,
+    pub loop_info: Arc<LoopInfo>,
     pub shape: Shape,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
 }
 
 /// `obj.field += n` (or `obj.field = obj.field + n`) on a model instance.
@@ -264,20 +265,20 @@ pub struct QueryFacts {
     pub template_renders: Vec<TemplateRender>,
     /// `loop_queries` indexes by the queryset they iterate, built on first use: a big file can hold
     /// thousands of loops, and each finding's fix asks for the accesses of its own queryset.
-    by_origin: std::cell::OnceCell<HashMap<*const Origin, Vec<usize>>>,
+    by_origin: std::cell::OnceCell<HashMap<usize, Vec<usize>>>,
 }
 
 impl QueryFacts {
     /// The loop accesses over one queryset, in source order.
-    pub fn loop_queries_over<'a>(&'a self, origin: &Rc<Origin>) -> impl Iterator<Item = &'a LoopQuery> + 'a {
+    pub fn loop_queries_over<'a>(&'a self, origin: &Arc<Origin>) -> impl Iterator<Item = &'a LoopQuery> + 'a {
         let index = self.by_origin.get_or_init(|| {
-            let mut index: HashMap<*const Origin, Vec<usize>> = HashMap::new();
+            let mut index: HashMap<usize, Vec<usize>> = HashMap::new();
             for (i, q) in self.loop_queries.iter().enumerate() {
-                index.entry(Rc::as_ptr(&q.origin)).or_default().push(i);
+                index.entry(Arc::as_ptr(&q.origin) as usize).or_default().push(i);
             }
             index
         });
-        index.get(&Rc::as_ptr(origin)).into_iter().flatten().map(move |&i| &self.loop_queries[i])
+        index.get(&(Arc::as_ptr(origin) as usize)).into_iter().flatten().map(move |&i| &self.loop_queries[i])
     }
 }
 
@@ -308,7 +309,7 @@ pub struct QuerysetSnapshot {
     pub select: Vec<String>,
     pub select_all: bool,
     pub prefetch: Vec<String>,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
 }
 
 impl QuerysetSnapshot {
@@ -341,7 +342,7 @@ pub struct ClassQueryset {
     pub select: Vec<String>,
     pub select_all: bool,
     pub prefetch: Vec<String>,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
     /// Whether the class overrides `get_queryset` (the queryset came from it).
     pub from_get_queryset: bool,
     /// For rows of a reverse foreign key manager: the field Django fills with the owner.
@@ -396,7 +397,7 @@ struct Root {
     select: BTreeSet<String>,
     select_all: bool,
     prefetch: BTreeSet<String>,
-    origin: Rc<Origin>,
+    origin: Arc<Origin>,
     confidence: Confidence,
     /// False when what the rows already carry is unknown: `self` in a model method and parameters
     /// typed as a model may come from a caller that prefetched. Such roots produce no facts.
@@ -434,7 +435,7 @@ impl Root {
         hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }
 
-    fn derive(&self, origin: Option<Rc<Origin>>) -> Root {
+    fn derive(&self, origin: Option<Arc<Origin>>) -> Root {
         Root {
             model: self.model,
             select: self.select.clone(),
@@ -456,7 +457,7 @@ struct Qs {
     path: String,
     has_many: bool,
     values: bool,
-    per_iter: Option<Rc<LoopInfo>>,
+    per_iter: Option<Arc<LoopInfo>>,
     /// For rows of a reverse foreign key manager: the FK field and the owner Django caches on each row.
     parent: Option<Rc<(String, Inst)>>,
 }
@@ -479,7 +480,7 @@ struct Inst {
     root: Rc<Root>,
     path: String,
     has_many: bool,
-    per_iter: Option<Rc<LoopInfo>>,
+    per_iter: Option<Arc<LoopInfo>>,
     var: String,
     /// See [`Qs::parent`].
     parent: Option<Rc<(String, Inst)>>,
@@ -621,7 +622,7 @@ struct Interp<'s, 'v, 'a> {
     aliases: &'s FastMap<String, String>,
     sink: &'s mut Sink,
     env: FastMap<String, Value>,
-    loops: Vec<Rc<LoopInfo>>,
+    loops: Vec<Arc<LoopInfo>>,
     class: Option<ClassCtx>,
     returns: Vec<Value>,
     /// Depth of helper-function evaluation, bounded to keep analysis linear.
@@ -1085,14 +1086,14 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         target: Option<&Expr>,
         body: &[Stmt],
         iterable: &Value,
-    ) -> Rc<LoopInfo> {
+    ) -> Arc<LoopInfo> {
         let parsed = self.parsed();
         let mut targets = Vec::new();
         if let Some(t) = target {
             crate::python::names::target_names(t, &mut targets);
         }
         assigned_names(body, &mut targets);
-        Rc::new(LoopInfo {
+        Arc::new(LoopInfo {
             span: parsed.span(TextRange::new(start, end.max(start))),
             iter_text: parsed.source_of(iter).to_string(),
             kind,
@@ -1126,13 +1127,13 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     }
 
     /// After a loop, its variables hold the last row: reading them is no longer per row.
-    fn leave_loop(&mut self, info: &Rc<LoopInfo>) {
+    fn leave_loop(&mut self, info: &Arc<LoopInfo>) {
         for name in &info.targets {
             match self.env.get_mut(name) {
-                Some(Value::Instance(i)) if i.per_iter.as_ref().is_some_and(|l| Rc::ptr_eq(l, info)) => {
+                Some(Value::Instance(i)) if i.per_iter.as_ref().is_some_and(|l| Arc::ptr_eq(l, info)) => {
                     i.per_iter = None;
                 }
-                Some(Value::QuerySet(q)) if q.per_iter.as_ref().is_some_and(|l| Rc::ptr_eq(l, info)) => {
+                Some(Value::QuerySet(q)) if q.per_iter.as_ref().is_some_and(|l| Arc::ptr_eq(l, info)) => {
                     q.per_iter = None;
                 }
                 _ => {}
@@ -1369,12 +1370,12 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         })
     }
 
-    fn origin(&self, range: TextRange, queryset_end: Option<ast::text_size::TextSize>) -> Rc<Origin> {
+    fn origin(&self, range: TextRange, queryset_end: Option<ast::text_size::TextSize>) -> Arc<Origin> {
         let parsed = self.parsed();
         let text = parsed.source_range(range).to_string();
         let insert_at =
             queryset_end.map(|end| end.to_usize().saturating_sub(range.start().to_usize())).unwrap_or(text.len());
-        Rc::new(Origin { path: self.path().to_string(), span: parsed.span(range), text, insert_at })
+        Arc::new(Origin { path: self.path().to_string(), span: parsed.span(range), text, insert_at })
     }
 
     /// `inst.attr` where `inst` is a model instance.
@@ -1505,7 +1506,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             AccessKind::Manager { method, .. } => method.clone(),
             AccessKind::Deferred { field } => format!("deferred:{field}"),
         };
-        let key = (Rc::as_ptr(&loop_info) as usize, path.to_string(), key_kind);
+        let key = (Arc::as_ptr(&loop_info) as usize, path.to_string(), key_kind);
         if let Some(&i) = self.sink.seen.get(&key) {
             self.sink.out[i].uses += 1;
             return;
@@ -2296,7 +2297,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
 }
 
 /// The value each iteration binds when looping over `iterable`.
-fn element_of(iterable: &Value, target: &Expr, info: &Rc<LoopInfo>) -> Value {
+fn element_of(iterable: &Value, target: &Expr, info: &Arc<LoopInfo>) -> Value {
     match iterable {
         Value::QuerySet(q) if !q.values => Value::Instance(Inst {
             model: q.model,
