@@ -46,15 +46,15 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
 
     let mut inputs: Vec<Input> = Vec::with_capacity(project.files.len());
     let mut diff_texts: Vec<(String, &str)> = Vec::new();
-    for (i, f) in project.files.iter().enumerate() {
+    // Each file's kind (read from its content unless given) and line count, on every core.
+    let kinds_and_lines = crate::par::map(
+        &project.files,
+        |f| f.text.len(),
+        |_, f| (f.kind.unwrap_or_else(|| detect_kind(&f.path, &f.text)), line_count(&f.text)),
+    );
+    for (i, (f, (kind, lines))) in project.files.iter().zip(kinds_and_lines).enumerate() {
         let path = display_path(&f.path, i);
-        let kind = f.kind.unwrap_or_else(|| detect_kind(&f.path, &f.text));
-        files.push(FileInfo {
-            path: path.clone(),
-            kind,
-            lines: line_count(&f.text),
-            kind_overridden: f.kind.is_some(),
-        });
+        files.push(FileInfo { path: path.clone(), kind, lines, kind_overridden: f.kind.is_some() });
         if kind == FileKind::Diff {
             ran.insert(Category::Syntax);
             diff_texts.push((path, f.text.as_str()));
@@ -208,66 +208,9 @@ fn check_python_file(view: &ProjectView<'_>, file: usize, options: &Options) -> 
     CheckedFile { queries, findings: emitter.findings, ran }
 }
 
-/// [`check_python_file`] for every Python file, in file order. Native builds spread the files over
-/// every core (the results, gathered back in file order, are the same as one after the other); in
-/// wasm there are no threads.
-#[cfg(not(target_arch = "wasm32"))]
+/// [`check_python_file`] for every Python file, in file order (on every core in native builds).
 fn check_python_files(view: &ProjectView<'_>, options: &Options) -> Vec<CheckedFile> {
-    /// The interpreter and the rules recurse over the tree; give each thread the room a main thread has.
-    const STACK: usize = 64 * 1024 * 1024;
-    let n = view.files.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || n < 2 {
-        return (0..n).map(|i| check_python_file(view, i, options)).collect();
-    }
-    // Deal the files out round-robin by size so each thread gets a similar share of the code; the
-    // main thread takes the first share.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(view.files[i].text.len()));
-    let mut shares: Vec<Vec<usize>> = (0..threads).map(|_| Vec::new()).collect();
-    for (k, i) in order.into_iter().enumerate() {
-        shares[k % threads].push(i);
-    }
-    let check_share = |share: Vec<usize>| -> Vec<(usize, CheckedFile)> {
-        share.into_iter().map(|i| (i, check_python_file(view, i, options))).collect()
-    };
-    let mut done: Vec<Option<CheckedFile>> = (0..n).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let mut shares = shares.into_iter();
-        let mine = shares.next().unwrap_or_default();
-        let mut workers = Vec::new();
-        for share in shares {
-            let copy = share.clone();
-            match std::thread::Builder::new().stack_size(STACK).spawn_scoped(scope, move || check_share(share)) {
-                Ok(handle) => workers.push(handle),
-                // A thread that cannot be started leaves its files to this one.
-                Err(_) => {
-                    for (i, c) in check_share(copy) {
-                        done[i] = Some(c);
-                    }
-                }
-            }
-        }
-        for (i, c) in check_share(mine) {
-            done[i] = Some(c);
-        }
-        for worker in workers {
-            match worker.join() {
-                Ok(results) => {
-                    for (i, c) in results {
-                        done[i] = Some(c);
-                    }
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    done.into_iter().enumerate().map(|(i, c)| c.unwrap_or_else(|| check_python_file(view, i, options))).collect()
-}
-
-#[cfg(target_arch = "wasm32")]
-fn check_python_files(view: &ProjectView<'_>, options: &Options) -> Vec<CheckedFile> {
-    (0..view.files.len()).map(|i| check_python_file(view, i, options)).collect()
+    crate::par::map(view.files, |f| f.text.len(), |i, _| check_python_file(view, i, options))
 }
 
 /// One text to analyse: a file of the project, or a file rebuilt from a diff.

@@ -11,6 +11,7 @@ pub mod facts;
 pub mod fasthash;
 pub mod migrations;
 pub mod options;
+pub mod par;
 pub mod playbook;
 pub mod project;
 pub mod python;
