@@ -111,8 +111,11 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
     let texts: HashMap<String, &str> = inputs.iter().map(|i| (i.path.clone(), i.text.as_str())).collect();
 
     let view = ProjectView::new(&py_files, &templates);
+    // Replaying and judging the migrations needs only the view: it runs alongside the per-file stage.
+    let (checked, migrations) =
+        crate::par::join(|| check_python_files(&view, options), || crate::migrations::analyze(&view, options));
     let mut all_queries: Vec<QueryFacts> = Vec::with_capacity(py_files.len());
-    for checked in check_python_files(&view, options) {
+    for checked in checked {
         all_queries.push(checked.queries);
         emitter.findings.extend(checked.findings);
         ran.extend(checked.ran);
@@ -128,7 +131,6 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
             }
         }
     }
-    let migrations = crate::migrations::analyze(&view, options);
     let (plans, plan_errors) = crate::explain::analyze(&explain_files, &view.models);
     for (path, line, message) in plan_errors {
         let rule = &crate::rules::explain::exp100_unreadable_plan::UNREADABLE_PLAN;

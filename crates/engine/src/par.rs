@@ -74,6 +74,49 @@ where
     items.iter().enumerate().map(|(i, t)| f(i, t)).collect()
 }
 
+/// `(a(), b())`, with `b` on a thread of its own in native builds while this thread runs `a`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    // `b` goes into the thread through this slot, so that it is still here if the thread cannot be
+    // started.
+    let slot = std::sync::Mutex::new(Some(b));
+    let (ra, rb) = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn_scoped(scope, || slot.lock().ok().and_then(|mut b| b.take()).map(|b| b()));
+        let ra = a();
+        let rb = match spawned.map(|handle| handle.join()) {
+            Ok(Ok(rb)) => rb,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        };
+        (ra, rb)
+    });
+    match rb {
+        Some(rb) => (ra, rb),
+        // Not started: run it here.
+        None => {
+            let b = slot.into_inner().unwrap_or_else(|e| e.into_inner()).take();
+            (ra, b.expect("`b` runs once, on the thread or here")())
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB,
+{
+    let ra = a();
+    (ra, b())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -82,5 +125,12 @@ mod tests {
         let out = super::map(&items, |&x| x % 7, |i, &x| (i, x * 2));
         assert!(out.iter().enumerate().all(|(k, &(i, y))| k == i && y == 2 * k));
         assert!(super::map(&[] as &[u8], |_| 0, |_, _| 0).is_empty());
+    }
+
+    #[test]
+    fn join_returns_both_results() {
+        let text = String::from("borrowed");
+        let (a, b) = super::join(|| text.len(), || text.to_uppercase());
+        assert_eq!((a, b.as_str()), (8, "BORROWED"));
     }
 }
