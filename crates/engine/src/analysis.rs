@@ -200,7 +200,8 @@ fn check_python_file(view: &ProjectView<'_>, file: usize, options: &Options) -> 
     let test_file = ctx.is_test_file();
     for rule in RULES {
         let Check::Python(check) = rule.check else { continue };
-        if !options.rule_enabled(rule.meta.code, rule.meta.name) || (test_file && rule.meta.category != Category::Syntax)
+        if !options.rule_enabled(rule.meta.code, rule.meta.name)
+            || (test_file && rule.meta.category != Category::Syntax)
         {
             continue;
         }

@@ -3,7 +3,6 @@
 //! it runs in (enclosing function, `transaction.atomic` block, loop, deferred callback, `await`).
 //! Most rules are "this call, in that context"; they read these facts instead of walking the tree.
 
-
 use rustpython_parser::ast::{self, Expr, Ranged, Stmt};
 use rustpython_parser::text_size::TextRange;
 
