@@ -13,9 +13,14 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use engine::render;
-use engine::{analyze, Project, SourceFile};
+use engine::{analyze_for_exit, Project, SourceFile};
 
 use args::{Command, Format};
+
+/// The syntax trees are millions of small allocations; mimalloc serves them faster than the system
+/// allocator (about a tenth of the CLI's CPU time on a large project).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -81,7 +86,7 @@ fn run_check(check: args::Check) -> ExitCode {
                 eprintln!("djreview: cannot read standard input: {e}");
                 return ExitCode::from(2);
             }
-            match walk::decode(&bytes) {
+            match walk::decode(bytes) {
                 Some(text) => files.push(SourceFile::new("", text)),
                 None => eprintln!("djreview: standard input looks binary; skipped"),
             }
@@ -101,7 +106,7 @@ fn run_check(check: args::Check) -> ExitCode {
         }
     }
     let project = Project::new(files);
-    let report = analyze(&project, &check.options);
+    let report = analyze_for_exit(&project, &check.options);
     let output = match check.format {
         Format::Text => {
             let color = match check.color {
@@ -122,8 +127,14 @@ fn run_check(check: args::Check) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    match check.fail_on {
+    let status = match check.fail_on {
         Some(level) if report.count_at_least(level) > 0 => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
-    }
+    };
+    // The process ends here: let the operating system reclaim the files, the report and its text
+    // rather than freeing them piece by piece.
+    std::mem::forget(output);
+    std::mem::forget(report);
+    std::mem::forget(project);
+    status
 }

@@ -115,7 +115,7 @@ fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
             }
         } else if maybe_runtime(&path) {
             if let Ok(bytes) = std::fs::read(&path) {
-                if let Some(text) = decode(&bytes) {
+                if let Some(text) = decode(bytes) {
                     let shown = path.to_string_lossy().trim_start_matches("./").to_string();
                     if engine::detect_kind(&shown, &text) == engine::FileKind::Runtime {
                         found.files.push(SourceFile::new(shown, text));
@@ -125,7 +125,7 @@ fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
         } else if maybe_plan(&path) {
             // Saved EXPLAIN output (`plan.txt`, `plan.json`): kept only when it reads as a plan.
             if let Ok(bytes) = std::fs::read(&path) {
-                if let Some(text) = decode(&bytes) {
+                if let Some(text) = decode(bytes) {
                     let shown = path.to_string_lossy().trim_start_matches("./").to_string();
                     if engine::detect_kind(&shown, &text) == engine::FileKind::Explain {
                         found.files.push(SourceFile::new(shown, text));
@@ -140,7 +140,7 @@ fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
 fn read_file(path: &Path, found: &mut Found) -> std::io::Result<()> {
     let bytes = std::fs::read(path)?;
     let shown = path.to_string_lossy().trim_start_matches("./").to_string();
-    match decode(&bytes) {
+    match decode(bytes) {
         Some(text) => found.files.push(SourceFile::new(shown, text)),
         None => found.warnings.push(format!("{shown}: looks binary; skipped")),
     }
@@ -148,12 +148,18 @@ fn read_file(path: &Path, found: &mut Found) -> std::io::Result<()> {
 }
 
 /// Text from bytes: `None` for binary content (a NUL byte early on), lossy UTF-8 otherwise.
-pub fn decode(bytes: &[u8]) -> Option<String> {
+/// Valid UTF-8 (nearly every file) becomes the string without a copy.
+pub fn decode(mut bytes: Vec<u8>) -> Option<String> {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return None;
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    Some(String::from_utf8_lossy(bytes).into_owned())
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(e) => Some(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
 }
 
 #[cfg(test)]
@@ -162,9 +168,10 @@ mod tests {
 
     #[test]
     fn decodes_text_and_rejects_binary() {
-        assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n").as_deref(), Some("x = 1\n"));
-        assert_eq!(decode(b"a\xFFb").as_deref(), Some("a\u{FFFD}b"));
-        assert_eq!(decode(b"\x7FELF\x00\x01"), None);
+        assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n".to_vec()).as_deref(), Some("x = 1\n"));
+        assert_eq!(decode(b"a\xFFb".to_vec()).as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(decode(b"\xEF\xBB\xBFa\xFFb".to_vec()).as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(decode(b"\x7FELF\x00\x01".to_vec()), None);
     }
 
     #[test]

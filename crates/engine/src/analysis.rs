@@ -25,6 +25,18 @@ use crate::{score, suppress, REPORT_SCHEMA_VERSION};
 /// Analyses a project. Never panics on any input; a file that cannot be read as its kind yields a
 /// finding for that file and the others are still analysed.
 pub fn analyze(project: &Project, options: &Options) -> Report {
+    run(project, options, false)
+}
+
+/// [`analyze`] for a process that exits right after reporting (the CLI): the working data (syntax
+/// trees, project facts, followed querysets) is leaked instead of freed, since freeing millions of
+/// small allocations one by one costs a few percent of the run and the operating system reclaims the
+/// memory at exit anyway. Same report as [`analyze`].
+pub fn analyze_for_exit(project: &Project, options: &Options) -> Report {
+    run(project, options, true)
+}
+
+fn run(project: &Project, options: &Options, leak: bool) -> Report {
     let mut files = Vec::with_capacity(project.files.len());
     let mut emitter = Emitter::default();
     let mut py_files = Vec::new();
@@ -35,20 +47,20 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
 
     let mut inputs: Vec<Input> = Vec::with_capacity(project.files.len());
     let mut diff_texts: Vec<(String, &str)> = Vec::new();
-    for (i, f) in project.files.iter().enumerate() {
+    // Each file's kind (read from its content unless given) and line count, on every core.
+    let kinds_and_lines = crate::par::map(
+        &project.files,
+        |f| f.text.len(),
+        |_, f| (f.kind.unwrap_or_else(|| detect_kind(&f.path, &f.text)), line_count(&f.text)),
+    );
+    for (i, (f, (kind, lines))) in project.files.iter().zip(kinds_and_lines).enumerate() {
         let path = display_path(&f.path, i);
-        let kind = f.kind.unwrap_or_else(|| detect_kind(&f.path, &f.text));
-        files.push(FileInfo {
-            path: path.clone(),
-            kind,
-            lines: line_count(&f.text),
-            kind_overridden: f.kind.is_some(),
-        });
+        files.push(FileInfo { path: path.clone(), kind, lines, kind_overridden: f.kind.is_some() });
         if kind == FileKind::Diff {
             ran.insert(Category::Syntax);
             diff_texts.push((path, f.text.as_str()));
         } else {
-            inputs.push(Input { path, text: f.text.clone(), kind, parsed: None, from_diff: None });
+            inputs.push(Input { path, text: f.text.clone(), kind, parsed: None, template: None, from_diff: None });
         }
     }
     let expanded = expand_diffs(&diff_texts, &inputs, options, &mut emitter);
@@ -79,7 +91,10 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
             explain_files.push((path, text.clone()));
         } else if kind == FileKind::Template {
             ran.insert(Category::Syntax);
-            let template = crate::template::parse(text);
+            let template = match input.template.take() {
+                Some(t) => t,
+                None => crate::template::parse(text),
+            };
             // Jinja2 templates share the delimiters but not the grammar.
             let jinja = path.contains("/jinja2/")
                 || path.ends_with(".jinja")
@@ -100,21 +115,15 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
 
     let mut view = ProjectView::new(&py_files, &templates);
     view.runtime = runtime_files;
-    let all_queries: Vec<QueryFacts> = (0..py_files.len()).map(|i| queries::extract(&view, i)).collect();
-    for (i, queries) in all_queries.iter().enumerate() {
-        let ctx = PyContext { view: &view, file: i, queries, options };
-        // Test code does not serve production traffic: only its syntax is checked.
-        let test_file = ctx.is_test_file();
-        for rule in RULES {
-            let Check::Python(check) = rule.check else { continue };
-            if !options.rule_enabled(rule.meta.code, rule.meta.name)
-                || (test_file && rule.meta.category != Category::Syntax)
-            {
-                continue;
-            }
-            ran.insert(rule.meta.category);
-            check(&ctx, &mut emitter);
-        }
+    let view = view;
+    // Replaying and judging the migrations needs only the view: it runs alongside the per-file stage.
+    let (checked, migrations) =
+        crate::par::join(|| check_python_files(&view, options), || crate::migrations::analyze(&view, options));
+    let mut all_queries: Vec<QueryFacts> = Vec::with_capacity(py_files.len());
+    for checked in checked {
+        all_queries.push(checked.queries);
+        emitter.findings.extend(checked.findings);
+        ran.extend(checked.ran);
     }
     for (i, t) in templates.iter().enumerate() {
         let ctx = TemplateContext { view: &view, template: i, options };
@@ -127,7 +136,6 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
             }
         }
     }
-    let migrations = crate::migrations::analyze(&view, options);
     let (plans, plan_errors) = crate::explain::analyze(&explain_files, &view.models);
     for (path, line, message) in plan_errors {
         let rule = &crate::rules::explain::exp100_unreadable_plan::UNREADABLE_PLAN;
@@ -159,7 +167,7 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
     let scores: Scores = score::score(&findings, &ran);
     let settings =
         crate::facts::settings_report::build(&view.settings.modules, &py_files, view.root, options, &findings);
-    Report {
+    let report = Report {
         version: REPORT_SCHEMA_VERSION,
         files,
         findings,
@@ -170,7 +178,55 @@ pub fn analyze(project: &Project, options: &Options) -> Report {
         settings,
         scores,
         redacted: 0,
+    };
+    if leak {
+        // Each after everything that borrows from it.
+        std::mem::forget(all_queries);
+        std::mem::forget(migrations);
+        std::mem::forget(plans);
+        std::mem::forget(view);
+        std::mem::forget(py_files);
+        std::mem::forget(templates);
+        std::mem::forget(texts);
+        std::mem::forget(inputs);
+        std::mem::forget(expanded.touched);
     }
+    report
+}
+
+/// What the per-file Python stage produced for one file.
+struct CheckedFile {
+    queries: QueryFacts,
+    findings: Vec<Finding>,
+    /// Categories of the rules that ran on the file.
+    ran: BTreeSet<Category>,
+}
+
+/// Follows the querysets through one Python file and runs the per-file Python rules on it. Depends
+/// only on the (finished) project view, so files can be checked in any order or at once.
+fn check_python_file(view: &ProjectView<'_>, file: usize, options: &Options) -> CheckedFile {
+    let queries = queries::extract(view, file);
+    let mut emitter = Emitter::default();
+    let mut ran = BTreeSet::new();
+    let ctx = PyContext { view, file, queries: &queries, options };
+    // Test code does not serve production traffic: only its syntax is checked.
+    let test_file = ctx.is_test_file();
+    for rule in RULES {
+        let Check::Python(check) = rule.check else { continue };
+        if !options.rule_enabled(rule.meta.code, rule.meta.name)
+            || (test_file && rule.meta.category != Category::Syntax)
+        {
+            continue;
+        }
+        ran.insert(rule.meta.category);
+        check(&ctx, &mut emitter);
+    }
+    CheckedFile { queries, findings: emitter.findings, ran }
+}
+
+/// [`check_python_file`] for every Python file, in file order (on every core in native builds).
+fn check_python_files(view: &ProjectView<'_>, options: &Options) -> Vec<CheckedFile> {
+    crate::par::map(view.files, |f| f.text.len(), |i, _| check_python_file(view, i, options))
 }
 
 /// One text to analyse: a file of the project, or a file rebuilt from a diff.
@@ -180,6 +236,8 @@ struct Input {
     kind: FileKind,
     /// Already parsed (rebuilt Python files are parsed while their readable hunks are chosen).
     parsed: Option<crate::python::ParsedPython>,
+    /// Already parsed, for templates (parsed alongside the Python files in native builds).
+    template: Option<crate::template::Template>,
     from_diff: Option<DiffOrigin>,
 }
 
@@ -323,6 +381,7 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
                 text: rebuilt.text,
                 kind,
                 parsed,
+                template: None,
                 from_diff: Some(DiffOrigin { diff: diff_path.clone(), lines: rebuilt.lines, complete }),
             });
         }
@@ -331,16 +390,20 @@ fn expand_diffs(diffs: &[(String, &str)], existing: &[Input], options: &Options,
     out
 }
 
-/// Parses the Python inputs on every core before the (sequential) pipeline uses them; parsing is
-/// over half of the work on a real project. Only successful parses are kept: a file that fails is
-/// parsed again in the main loop, which reports the problem. In wasm there are no threads, and the
-/// main loop parses as before.
-#[cfg(not(target_arch = "wasm32"))]
+/// Parses the Python inputs and the templates on every core before the (sequential) pipeline uses
+/// them; parsing is over half of the work on a real project. Only successful Python parses are kept:
+/// a file that fails is parsed again in the main loop, which reports the problem (a template parse
+/// never fails; its problems are part of the result). In wasm there are no threads, and the main loop
+/// parses as before.
+#[cfg(not(any(target_arch = "wasm32", fuzzing)))]
 fn parse_ahead(inputs: &mut [Input]) {
     /// Deeply nested code recurses in the parser; give each thread the room a main thread has.
     const STACK: usize = 64 * 1024 * 1024;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let todo: Vec<&mut Input> = inputs.iter_mut().filter(|i| i.kind.is_python() && i.parsed.is_none()).collect();
+    let todo: Vec<&mut Input> = inputs
+        .iter_mut()
+        .filter(|i| (i.kind.is_python() && i.parsed.is_none()) || i.kind == FileKind::Template)
+        .collect();
     if threads < 2 || todo.len() < 2 {
         return;
     }
@@ -355,7 +418,11 @@ fn parse_ahead(inputs: &mut [Input]) {
         for share in shares {
             let spawned = std::thread::Builder::new().stack_size(STACK).spawn_scoped(scope, move || {
                 for input in share {
-                    input.parsed = parse_python(&input.path, &input.text).ok();
+                    if input.kind == FileKind::Template {
+                        input.template = Some(crate::template::parse(&input.text));
+                    } else {
+                        input.parsed = parse_python(&input.path, &input.text).ok();
+                    }
                 }
             });
             // If a thread cannot be started, those files are parsed by the main loop instead.
@@ -364,7 +431,7 @@ fn parse_ahead(inputs: &mut [Input]) {
     });
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", fuzzing))]
 fn parse_ahead(_inputs: &mut [Input]) {}
 
 /// Rebuilds a partial Python file, leaving out the hunks that cannot be parsed in place, so the rest

@@ -9,9 +9,11 @@ pub mod diff;
 pub mod docs;
 pub mod explain;
 pub mod facts;
+pub mod fasthash;
 pub mod from_json;
 pub mod migrations;
 pub mod options;
+pub mod par;
 pub mod playbook;
 pub mod project;
 pub mod python;
@@ -28,7 +30,7 @@ pub mod suppress;
 pub mod template;
 pub mod text;
 
-pub use analysis::{analyze, display_path};
+pub use analysis::{analyze, analyze_for_exit, display_path};
 pub use options::{Options, Profile};
 pub use project::{detect_kind, FileKind, Project, SourceFile};
 pub use report::{

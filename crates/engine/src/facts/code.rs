@@ -3,8 +3,6 @@
 //! it runs in (enclosing function, `transaction.atomic` block, loop, deferred callback, `await`).
 //! Most rules are "this call, in that context"; they read these facts instead of walking the tree.
 
-use std::collections::HashMap;
-
 use rustpython_parser::ast::{self, Expr, Ranged, Stmt};
 use rustpython_parser::text_size::TextRange;
 
@@ -15,7 +13,7 @@ use crate::python::walk::{for_each_child, Node};
 /// `transaction` to `django.db.transaction`.
 #[derive(Debug, Default, Clone)]
 pub struct Imports {
-    map: HashMap<String, String>,
+    map: crate::fasthash::FastMap<String, String>,
 }
 
 impl Imports {

@@ -10,7 +10,10 @@
 //! produces a fact: precision over recall.
 
 use std::collections::{BTreeSet, HashMap};
+
+use crate::fasthash::FastMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustpython_parser::ast::{self, Constant, Expr, ExprContext, Ranged, Stmt};
 use rustpython_parser::text_size::TextRange;
@@ -106,8 +109,8 @@ pub struct LoopQuery {
     pub path: String,
     /// Whether the path crosses a to-many relation (so only `prefetch_related` can fetch it).
     pub path_has_many: bool,
-    pub loop_info: Rc<LoopInfo>,
-    pub origin: Rc<Origin>,
+    pub loop_info: Arc<LoopInfo>,
+    pub origin: Arc<Origin>,
     pub root_model: ModelId,
     /// `obj.fk.id` / `obj.fk.pk`: the `_id` column already holds the answer.
     pub id_only: bool,
@@ -139,7 +142,7 @@ pub struct Materialized {
     pub model: ModelId,
     pub shape: Shape,
     pub values: bool,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,7 +171,7 @@ pub struct LoopCall {
     pub text: String,
     pub method: String,
     pub model: ModelId,
-    pub loop_info: Rc<LoopInfo>,
+    pub loop_info: Arc<LoopInfo>,
     /// Whether the query depends on the loop's variables (else it is the same query each time).
     pub uses_loop_var: bool,
     /// Some enclosing loop iterates rows (a queryset or request data), so its length grows with data.
@@ -196,9 +199,9 @@ pub struct SaveInLoop {
     pub text: String,
     pub var: String,
     pub model: ModelId,
-    pub loop_info: Rc<LoopInfo>,
+    pub loop_info: Arc<LoopInfo>,
     pub shape: Shape,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
 }
 
 /// `obj.field += n` (or `obj.field = obj.field + n`) on a model instance.
@@ -263,20 +266,20 @@ pub struct QueryFacts {
     pub template_renders: Vec<TemplateRender>,
     /// `loop_queries` indexes by the queryset they iterate, built on first use: a big file can hold
     /// thousands of loops, and each finding's fix asks for the accesses of its own queryset.
-    by_origin: std::cell::OnceCell<HashMap<*const Origin, Vec<usize>>>,
+    by_origin: std::cell::OnceCell<HashMap<usize, Vec<usize>>>,
 }
 
 impl QueryFacts {
     /// The loop accesses over one queryset, in source order.
-    pub fn loop_queries_over<'a>(&'a self, origin: &Rc<Origin>) -> impl Iterator<Item = &'a LoopQuery> + 'a {
+    pub fn loop_queries_over<'a>(&'a self, origin: &Arc<Origin>) -> impl Iterator<Item = &'a LoopQuery> + 'a {
         let index = self.by_origin.get_or_init(|| {
-            let mut index: HashMap<*const Origin, Vec<usize>> = HashMap::new();
+            let mut index: HashMap<usize, Vec<usize>> = HashMap::new();
             for (i, q) in self.loop_queries.iter().enumerate() {
-                index.entry(Rc::as_ptr(&q.origin)).or_default().push(i);
+                index.entry(Arc::as_ptr(&q.origin) as usize).or_default().push(i);
             }
             index
         });
-        index.get(&Rc::as_ptr(origin)).into_iter().flatten().map(move |&i| &self.loop_queries[i])
+        index.get(&(Arc::as_ptr(origin) as usize)).into_iter().flatten().map(move |&i| &self.loop_queries[i])
     }
 }
 
@@ -307,7 +310,7 @@ pub struct QuerysetSnapshot {
     pub select: Vec<String>,
     pub select_all: bool,
     pub prefetch: Vec<String>,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
 }
 
 impl QuerysetSnapshot {
@@ -340,7 +343,7 @@ pub struct ClassQueryset {
     pub select: Vec<String>,
     pub select_all: bool,
     pub prefetch: Vec<String>,
-    pub origin: Rc<Origin>,
+    pub origin: Arc<Origin>,
     /// Whether the class overrides `get_queryset` (the queryset came from it).
     pub from_get_queryset: bool,
     /// For rows of a reverse foreign key manager: the field Django fills with the owner.
@@ -395,7 +398,7 @@ struct Root {
     select: BTreeSet<String>,
     select_all: bool,
     prefetch: BTreeSet<String>,
-    origin: Rc<Origin>,
+    origin: Arc<Origin>,
     confidence: Confidence,
     /// False when what the rows already carry is unknown: `self` in a model method and parameters
     /// typed as a model may come from a caller that prefetched. Such roots produce no facts.
@@ -433,7 +436,7 @@ impl Root {
         hit(&self.prefetch) || (!has_many && (self.select_all || hit(&self.select)))
     }
 
-    fn derive(&self, origin: Option<Rc<Origin>>) -> Root {
+    fn derive(&self, origin: Option<Arc<Origin>>) -> Root {
         Root {
             model: self.model,
             select: self.select.clone(),
@@ -455,7 +458,7 @@ struct Qs {
     path: String,
     has_many: bool,
     values: bool,
-    per_iter: Option<Rc<LoopInfo>>,
+    per_iter: Option<Arc<LoopInfo>>,
     /// For rows of a reverse foreign key manager: the FK field and the owner Django caches on each row.
     parent: Option<Rc<(String, Inst)>>,
 }
@@ -478,7 +481,7 @@ struct Inst {
     root: Rc<Root>,
     path: String,
     has_many: bool,
-    per_iter: Option<Rc<LoopInfo>>,
+    per_iter: Option<Arc<LoopInfo>>,
     var: String,
     /// See [`Qs::parent`].
     parent: Option<Rc<(String, Inst)>>,
@@ -590,7 +593,7 @@ const QUERYING_METHODS: &[&str] = &[
 #[derive(Default)]
 struct Sink {
     out: Vec<LoopQuery>,
-    seen: HashMap<(usize, String, String), usize>,
+    seen: FastMap<(usize, String, String), usize>,
     /// Everything but the loop queries (which are deduplicated through `seen`).
     facts: QueryFacts,
 }
@@ -598,7 +601,7 @@ struct Sink {
 struct Shared<'v, 'a> {
     view: &'v ProjectView<'a>,
     /// Return values of helper functions, keyed by (file, function start offset).
-    cache: std::cell::RefCell<HashMap<(usize, u32), Value>>,
+    cache: std::cell::RefCell<FastMap<(usize, u32), Value>>,
 }
 
 #[derive(Clone, Default)]
@@ -617,10 +620,10 @@ struct ClassCtx {
 struct Interp<'s, 'v, 'a> {
     shared: &'s Shared<'v, 'a>,
     file: usize,
-    aliases: &'s HashMap<String, String>,
+    aliases: &'s FastMap<String, String>,
     sink: &'s mut Sink,
-    env: HashMap<String, Value>,
-    loops: Vec<Rc<LoopInfo>>,
+    env: FastMap<String, Value>,
+    loops: Vec<Arc<LoopInfo>>,
     class: Option<ClassCtx>,
     returns: Vec<Value>,
     /// Depth of helper-function evaluation, bounded to keep analysis linear.
@@ -645,7 +648,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     fn new(
         shared: &'s Shared<'v, 'a>,
         file: usize,
-        aliases: &'s HashMap<String, String>,
+        aliases: &'s FastMap<String, String>,
         sink: &'s mut Sink,
         call_depth: usize,
     ) -> Self {
@@ -654,7 +657,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             file,
             aliases,
             sink,
-            env: HashMap::new(),
+            env: FastMap::default(),
             loops: Vec::new(),
             class: None,
             returns: Vec::new(),
@@ -1084,14 +1087,14 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         target: Option<&Expr>,
         body: &[Stmt],
         iterable: &Value,
-    ) -> Rc<LoopInfo> {
+    ) -> Arc<LoopInfo> {
         let parsed = self.parsed();
         let mut targets = Vec::new();
         if let Some(t) = target {
             crate::python::names::target_names(t, &mut targets);
         }
         assigned_names(body, &mut targets);
-        Rc::new(LoopInfo {
+        Arc::new(LoopInfo {
             span: parsed.span(TextRange::new(start, end.max(start))),
             iter_text: parsed.source_of(iter).to_string(),
             kind,
@@ -1125,13 +1128,13 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
     }
 
     /// After a loop, its variables hold the last row: reading them is no longer per row.
-    fn leave_loop(&mut self, info: &Rc<LoopInfo>) {
+    fn leave_loop(&mut self, info: &Arc<LoopInfo>) {
         for name in &info.targets {
             match self.env.get_mut(name) {
-                Some(Value::Instance(i)) if i.per_iter.as_ref().is_some_and(|l| Rc::ptr_eq(l, info)) => {
+                Some(Value::Instance(i)) if i.per_iter.as_ref().is_some_and(|l| Arc::ptr_eq(l, info)) => {
                     i.per_iter = None;
                 }
-                Some(Value::QuerySet(q)) if q.per_iter.as_ref().is_some_and(|l| Rc::ptr_eq(l, info)) => {
+                Some(Value::QuerySet(q)) if q.per_iter.as_ref().is_some_and(|l| Arc::ptr_eq(l, info)) => {
                     q.per_iter = None;
                 }
                 _ => {}
@@ -1368,12 +1371,12 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
         })
     }
 
-    fn origin(&self, range: TextRange, queryset_end: Option<ast::text_size::TextSize>) -> Rc<Origin> {
+    fn origin(&self, range: TextRange, queryset_end: Option<ast::text_size::TextSize>) -> Arc<Origin> {
         let parsed = self.parsed();
         let text = parsed.source_range(range).to_string();
         let insert_at =
             queryset_end.map(|end| end.to_usize().saturating_sub(range.start().to_usize())).unwrap_or(text.len());
-        Rc::new(Origin { path: self.path().to_string(), span: parsed.span(range), text, insert_at })
+        Arc::new(Origin { path: self.path().to_string(), span: parsed.span(range), text, insert_at })
     }
 
     /// `inst.attr` where `inst` is a model instance.
@@ -1504,7 +1507,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
             AccessKind::Manager { method, .. } => method.clone(),
             AccessKind::Deferred { field } => format!("deferred:{field}"),
         };
-        let key = (Rc::as_ptr(&loop_info) as usize, path.to_string(), key_kind);
+        let key = (Arc::as_ptr(&loop_info) as usize, path.to_string(), key_kind);
         if let Some(&i) = self.sink.seen.get(&key) {
             self.sink.out[i].uses += 1;
             return;
@@ -2295,7 +2298,7 @@ impl<'s, 'v, 'a> Interp<'s, 'v, 'a> {
 }
 
 /// The value each iteration binds when looping over `iterable`.
-fn element_of(iterable: &Value, target: &Expr, info: &Rc<LoopInfo>) -> Value {
+fn element_of(iterable: &Value, target: &Expr, info: &Arc<LoopInfo>) -> Value {
     match iterable {
         Value::QuerySet(q) if !q.values => Value::Instance(Inst {
             model: q.model,
@@ -2351,8 +2354,8 @@ fn single_value(values: Vec<Value>) -> Option<Value> {
 
 /// After an `if`, a name bound to querysets of one model in both branches keeps the union of their
 /// optimisations (so either branch's `select_related` counts: we prefer a missed finding to a false one).
-fn merge_envs(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashMap<String, Value> {
-    let mut out = HashMap::with_capacity(a.len().max(b.len()));
+fn merge_envs(a: FastMap<String, Value>, mut b: FastMap<String, Value>) -> FastMap<String, Value> {
+    let mut out = FastMap::with_capacity_and_hasher(a.len().max(b.len()), Default::default());
     for (k, va) in a {
         let merged = match b.remove(&k) {
             None => va,
@@ -2376,8 +2379,8 @@ fn merge_envs(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashM
 }
 
 /// `from .models import Book as B` → `B` → `Book`.
-fn import_aliases(body: &[Stmt]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
+fn import_aliases(body: &[Stmt]) -> FastMap<String, String> {
+    let mut out = FastMap::default();
     for s in body {
         if let Stmt::ImportFrom(i) = s {
             for a in &i.names {

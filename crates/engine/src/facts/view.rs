@@ -76,7 +76,8 @@ impl<'a> ProjectView<'a> {
                 }
             }
         }
-        let code: Vec<CodeFacts<'a>> = files.iter().map(|f| CodeFacts::build(f.parsed.body())).collect();
+        let code: Vec<CodeFacts<'a>> =
+            crate::par::map(files, |f| f.text.len(), |_, f| CodeFacts::build(f.parsed.body()));
         let settings = ProjectSettings::build(files);
         let querying_tags =
             if templates.is_empty() { HashMap::new() } else { super::template_tags::querying_tags(files, &code) };

@@ -13,7 +13,7 @@ pub mod qry110_serializer_n_plus_one;
 pub mod qry111_deferred_field_in_loop;
 pub mod qry112_template_n_plus_one;
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use rustpython_parser::ast::{self, Expr};
 
@@ -54,7 +54,7 @@ pub(crate) fn fetch_fix(ctx: &PyContext<'_, '_>, fact: &LoopQuery) -> Fix {
 }
 
 /// Every path the loops over this queryset access without fetching: (select_related, prefetch_related).
-fn fetch_plan(ctx: &PyContext<'_, '_>, origin: &Rc<Origin>) -> (Vec<String>, Vec<String>) {
+fn fetch_plan(ctx: &PyContext<'_, '_>, origin: &Arc<Origin>) -> (Vec<String>, Vec<String>) {
     let mut select = Vec::new();
     let mut prefetch = Vec::new();
     for q in ctx.queries.loop_queries_over(origin) {
