@@ -169,15 +169,29 @@ impl Effective<'_> {
 
     fn shown(&self, name: &str) -> String {
         if self.module.overridable_by(name).is_some() {
-            return self.value(name).display();
+            return inline(&self.value(name));
         }
         match self.module.get(name) {
-            Some(s) => s.value.display(),
+            Some(s) => inline(&s.value),
             None => match django_default(name) {
                 Some(d) => format!("{} (Django's default)", d.display()),
                 None => "not set".into(),
             },
         }
+    }
+}
+
+/// A value as it reads after "`SETTING` is …" in a message.
+fn inline(v: &SValue) -> String {
+    match v {
+        SValue::Env { var, default: Some(d) } => format!("`${var}` from the environment, {} when unset", d.display()),
+        SValue::Env { var, default: None } => format!("`${var}` from the environment"),
+        SValue::Depends { on, options } => {
+            let shown: Vec<String> = options.iter().map(inline).collect();
+            format!("{} depending on `{on}`", shown.join(" or "))
+        }
+        SValue::Unknown(src) => format!("unknown here ({src})"),
+        literal => literal.display(),
     }
 }
 
