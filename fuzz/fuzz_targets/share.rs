@@ -45,6 +45,7 @@ impl Review {
             hot_tables: self.hot_tables,
             disabled_rules: self.disabled_rules,
             changed_only: self.changed_only,
+            django: if self.development { "6.1".into() } else { "5.2".into() },
         };
         let review = SharedReview {
             files,
