@@ -163,9 +163,28 @@ fn logging() {
     let f = fires("CFG108", "DEBUG = False\nALLOWED_HOSTS = ['a.example.com']\n");
     assert!(f[0].1.contains("ADMINS` is empty"), "{f:?}");
     fires("CFG108", "DEBUG = False\nLOGGING = {'version': 1, 'loggers': {}}\n");
-    silent(
+    // Handlers that write plain text: an info-level note, not a fault.
+    let plain = fires(
         "CFG108",
         "DEBUG = False\nLOGGING = {'version': 1, 'handlers': {'c': {'class': 'logging.StreamHandler'}}}\n",
+    );
+    assert!(plain[0].1.contains("plain-text"), "{plain:?}");
+    let report = crate::analyze(
+        &crate::Project::new(vec![crate::SourceFile::new(
+            "proj/settings.py",
+            "DEBUG = False\nLOGGING = {'version': 1, 'handlers': {'c': {'class': 'logging.StreamHandler'}}}\n",
+        )]),
+        &crate::Options::default(),
+    );
+    let note = report.findings.iter().find(|f| f.code == "CFG108").expect("the note");
+    assert_eq!((note.severity, note.confidence), (crate::Severity::Info, crate::Confidence::Low));
+    silent(
+        "CFG108",
+        "DEBUG = False\nLOGGING = {'version': 1, 'formatters': {'json': {'()': 'pythonjsonlogger.json.JsonFormatter'}}, 'handlers': {'c': {'class': 'logging.StreamHandler', 'formatter': 'json'}}}\n",
+    );
+    silent(
+        "CFG108",
+        "DEBUG = False\nLOGGING = {'version': 1, 'formatters': {'kv': {'format': 'level=%(levelname)s logger=%(name)s msg=%(message)s key=value'}}, 'handlers': {'c': {'class': 'logging.StreamHandler'}}}\n",
     );
     silent("CFG108", "import sentry_sdk\nsentry_sdk.init(dsn='x')\nDEBUG = False\n");
     silent("CFG108", "import os\nDEBUG = False\nLOGGING = get_logging(os.environ)\n");
