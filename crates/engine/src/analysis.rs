@@ -143,8 +143,15 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
             emitter.emit(rule, &path, Span::point(line, 1), message);
         }
     }
-    let project_ctx =
-        ProjectContext { view: &view, queries: &all_queries, options, migrations: &migrations, plans: &plans };
+    let audit = crate::facts::deploy::audit(&view.settings.modules, &py_files, view.root, options);
+    let project_ctx = ProjectContext {
+        view: &view,
+        queries: &all_queries,
+        options,
+        migrations: &migrations,
+        plans: &plans,
+        settings: &audit,
+    };
     for rule in RULES {
         let Check::Project(check) = rule.check else { continue };
         // Plan rules judge plans; the others judge Python (a category with nothing to judge stays
@@ -165,8 +172,7 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
     sort_findings(&mut findings);
     sort_findings(&mut suppressed);
     let scores: Scores = score::score(&findings, &ran);
-    let settings =
-        crate::facts::settings_report::build(&view.settings.modules, &py_files, view.root, options, &findings);
+    let settings = crate::facts::settings_report::build(&audit, &findings);
     let report = Report {
         version: REPORT_SCHEMA_VERSION,
         files,
@@ -181,6 +187,7 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
     };
     if leak {
         // Each after everything that borrows from it.
+        std::mem::forget(audit);
         std::mem::forget(all_queries);
         std::mem::forget(migrations);
         std::mem::forget(plans);
@@ -743,6 +750,8 @@ pub struct ProjectContext<'v, 'a> {
     pub migrations: &'v [crate::migrations::MigrationAnalysis],
     /// Every EXPLAIN plan, with its tips.
     pub plans: &'v [crate::explain::PlanAnalysis],
+    /// The settings modules a deployment loads, with Django's deploy checks already run.
+    pub settings: &'v [crate::facts::deploy::Audit<'v>],
 }
 
 /// Whether a path is test code (tests are checked for syntax only). Judge paths relative to the

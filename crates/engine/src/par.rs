@@ -103,6 +103,7 @@ where
         // Not started: run it here.
         None => {
             let b = slot.into_inner().unwrap_or_else(|e| e.into_inner()).take();
+            // ok: a thread that never started never took `b` out of the slot (native builds only).
             (ra, b.expect("`b` runs once, on the thread or here")())
         }
     }

@@ -3,20 +3,6 @@
 
 use crate::report::Report;
 
-/// A section's Markdown, compiled in with `embedded-docs` (else loaded by the web app).
-#[cfg(feature = "embedded-docs")]
-macro_rules! section_text {
-    ($path:literal) => {
-        include_str!($path)
-    };
-}
-#[cfg(not(feature = "embedded-docs"))]
-macro_rules! section_text {
-    ($path:literal) => {
-        ""
-    };
-}
-
 pub struct Section {
     pub slug: &'static str,
     pub title: &'static str,
@@ -28,80 +14,88 @@ pub static SECTIONS: &[Section] = &[
     Section {
         slug: "review-checklist",
         title: "The review checklist",
-        markdown: section_text!("../playbook/review-checklist.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/review-checklist.md")),
     },
     Section {
         slug: "runtime-envelope",
         title: "The runtime envelope",
-        markdown: section_text!("../playbook/runtime-envelope.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/runtime-envelope.md")),
     },
     Section {
         slug: "n-plus-one",
         title: "Killing N+1 queries and keeping a query budget",
-        markdown: section_text!("../playbook/n-plus-one.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/n-plus-one.md")),
     },
     Section {
         slug: "templates",
         title: "Templates that stay fast",
-        markdown: section_text!("../playbook/templates.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/templates.md")),
     },
     Section {
         slug: "online-migrations",
         title: "Online migrations on PostgreSQL",
-        markdown: section_text!("../playbook/online-migrations.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/online-migrations.md")),
     },
     Section {
         slug: "query-plans",
         title: "Reading query plans",
-        markdown: section_text!("../playbook/query-plans.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/query-plans.md")),
     },
     Section {
         slug: "caching",
         title: "Caching that survives traffic surges",
-        markdown: section_text!("../playbook/caching.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/caching.md")),
     },
     Section {
         slug: "async-discipline",
         title: "Async discipline",
-        markdown: section_text!("../playbook/async-discipline.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/async-discipline.md")),
     },
     Section {
         slug: "celery-reliability",
         title: "Celery reliability",
-        markdown: section_text!("../playbook/celery-reliability.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/celery-reliability.md")),
     },
     Section {
         slug: "transactions",
         title: "Transactions: short, local, and honest",
-        markdown: section_text!("../playbook/transactions.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/transactions.md")),
     },
     Section {
         slug: "time-and-locale",
         title: "Time and locale hardening",
-        markdown: section_text!("../playbook/time-and-locale.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/time-and-locale.md")),
     },
     Section {
         slug: "side-effects",
         title: "Explicit side effects",
-        markdown: section_text!("../playbook/side-effects.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/side-effects.md")),
     },
     Section {
         slug: "static-and-media",
         title: "Static and media at scale",
-        markdown: section_text!("../playbook/static-and-media.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/static-and-media.md")),
     },
-    Section { slug: "observability", title: "Observability", markdown: section_text!("../playbook/observability.md") },
+    Section {
+        slug: "observability",
+        title: "Observability",
+        markdown: crate::embedded_docs!(include_str!("../playbook/observability.md")),
+    },
     Section {
         slug: "security-hardening",
         title: "Security hardening",
-        markdown: section_text!("../playbook/security-hardening.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/security-hardening.md")),
     },
     Section {
         slug: "replicas",
         title: "Replicas and read-after-write consistency",
-        markdown: section_text!("../playbook/replicas.md"),
+        markdown: crate::embedded_docs!(include_str!("../playbook/replicas.md")),
     },
-    Section { slug: "runbooks", title: "Runbooks", markdown: section_text!("../playbook/runbooks.md") },
+    Section {
+        slug: "runbooks",
+        title: "Runbooks",
+        markdown: crate::embedded_docs!(include_str!("../playbook/runbooks.md")),
+    },
 ];
 
 pub fn section(slug: &str) -> Option<&'static Section> {

@@ -99,7 +99,6 @@ pub fn summary_of(md: &str) -> String {
 ///     }
 /// }
 /// ```
-#[cfg(feature = "embedded-docs")]
 #[macro_export]
 macro_rules! declare_rule {
     ( $(#[doc = $doc:literal])*
@@ -114,30 +113,28 @@ macro_rules! declare_rule {
             severity: $crate::report::Severity::$sev,
             confidence: $crate::report::Confidence::$conf,
             playbook: $playbook,
-            docs: concat!($($doc, "\n"),*),
+            docs: $crate::embedded_docs!(concat!($($doc, "\n"),*)),
             location: concat!(file!(), ":", line!()),
         };
     };
 }
 
-/// Without `embedded-docs` the doc comment is left out of the binary (the web app loads it).
+/// Documentation text (a rule's doc comment, a playbook section), compiled in only with the
+/// `embedded-docs` feature; without it the web app loads the same text from `docs.json`.
+#[cfg(feature = "embedded-docs")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! embedded_docs {
+    ($text:expr) => {
+        $text
+    };
+}
+
 #[cfg(not(feature = "embedded-docs"))]
 #[macro_export]
-macro_rules! declare_rule {
-    ( $(#[doc = $doc:literal])*
-      $vis:vis $ident:ident {
-          code: $code:literal, name: $name:literal, category: $cat:ident,
-          severity: $sev:ident, confidence: $conf:ident, playbook: $playbook:literal $(,)?
-      } ) => {
-        $vis static $ident: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
-            code: $code,
-            name: $name,
-            category: $crate::report::Category::$cat,
-            severity: $crate::report::Severity::$sev,
-            confidence: $crate::report::Confidence::$conf,
-            playbook: $playbook,
-            docs: "",
-            location: concat!(file!(), ":", line!()),
-        };
+#[doc(hidden)]
+macro_rules! embedded_docs {
+    ($text:expr) => {
+        ""
     };
 }

@@ -442,18 +442,26 @@ pub fn run(module: &SettingsModule, files: &[PyFile], version: Version, include_
     out
 }
 
+/// A key's length and distinct characters, read from the marker when the sender hid it.
+pub(crate) fn key_shape(s: &str) -> (usize, usize) {
+    match crate::redact::measure(s) {
+        Some(m) => (m.chars, m.distinct),
+        None => (s.chars().count(), s.chars().collect::<std::collections::BTreeSet<char>>().len()),
+    }
+}
+
+/// Django's `_check_secret_key` test on a string key: shorter than 50 characters, fewer than 5
+/// distinct ones, or the `django-insecure-` prefix.
+pub(crate) fn weak_key_text(s: &str) -> bool {
+    let (chars, distinct) = key_shape(s);
+    distinct < 5 || chars < 50 || s.starts_with("django-insecure-")
+}
+
 /// Django's `_check_secret_key` fails, or (for `SECRET_KEY` only) reading the setting raises
 /// because it is empty.
 fn weak_key(v: &SValue, is_secret_key: bool) -> Tri {
     over(v, &|x| match x {
-        SValue::Str(s) => {
-            // A secret hidden by the sender keeps its shape in the marker.
-            let (chars, distinct) = match crate::redact::measure(s) {
-                Some(m) => (m.chars, m.distinct),
-                None => (s.chars().count(), s.chars().collect::<std::collections::BTreeSet<char>>().len()),
-            };
-            Tri::from(distinct < 5 || chars < 50 || s.starts_with("django-insecure-"))
-        }
+        SValue::Str(s) => Tri::from(weak_key_text(s)),
         other if is_secret_key && other.truthy() == Some(false) => Tri::Yes,
         // A list or bytes would be measured differently; leave it to the reader.
         _ => Tri::Maybe,
@@ -461,29 +469,41 @@ fn weak_key(v: &SValue, is_secret_key: bool) -> Tri {
 }
 
 fn key_problem(v: &SValue) -> String {
-    if let SValue::Str(s) = v {
-        if let Some(m) = crate::redact::measure(s) {
-            return match () {
-                _ if s.starts_with("django-insecure-") => {
-                    "starts with `django-insecure-`: it is the throwaway key `startproject` generated".into()
-                }
-                _ if m.chars < 50 => format!("is {} characters long; Django asks for at least 50", m.chars),
-                _ => "has fewer than 5 distinct characters".into(),
-            };
-        }
-    }
     match v {
         SValue::Str(s) if s.starts_with("django-insecure-") => {
             "starts with `django-insecure-`: it is the throwaway key `startproject` generated".into()
         }
-        SValue::Str(s) if s.is_empty() => "is empty".into(),
-        SValue::Str(s) if s.chars().count() < 50 => {
-            format!("is {} characters long; Django asks for at least 50", s.chars().count())
+        SValue::Str(s) if key_shape(s).0 == 0 => "is empty".into(),
+        SValue::Str(s) if key_shape(s).0 < 50 => {
+            format!("is {} characters long; Django asks for at least 50", key_shape(s).0)
         }
         SValue::Str(_) => "has fewer than 5 distinct characters".into(),
         SValue::None => "is `None`".into(),
         other => format!("is {}: it must be a random string of 50 or more characters", other.display()),
     }
+}
+
+/// One settings module a deployment loads, with Django's checks run on it.
+pub struct Audit<'m> {
+    pub module: &'m SettingsModule,
+    /// The checks that do not pass (see [`run`]).
+    pub results: Vec<DeployResult>,
+}
+
+/// The judged modules and their check results, computed once per analysis for every rule and the
+/// settings view.
+pub fn audit<'m>(
+    modules: &'m [SettingsModule],
+    files: &[PyFile],
+    root: usize,
+    options: &crate::options::Options,
+) -> Vec<Audit<'m>> {
+    let version = parse_version(&options.django);
+    let include_deploy = options.profile == crate::options::Profile::Production;
+    judged_modules(modules, files, root)
+        .into_iter()
+        .map(|module| Audit { module, results: run(module, files, version, include_deploy) })
+        .collect()
 }
 
 /// Django settings with no default in [`django_default`] that still mark a settings module.

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::deploy::{self, Tri};
-use super::settings::{django_default, SValue, SettingsModule};
-use super::view::PyFile;
-use crate::options::Options;
+use super::settings::{django_default, SValue};
 use crate::report::{Finding, SettingRow, SettingStatus, SettingsReport};
 
 /// The settings Django's deploy checks read (a default is shown for each one left unset).
@@ -35,18 +33,10 @@ const CHECKED: &[&str] = &[
     "CACHES",
 ];
 
-pub fn build(
-    modules: &[SettingsModule],
-    files: &[PyFile],
-    root: usize,
-    options: &Options,
-    findings: &[Finding],
-) -> Vec<SettingsReport> {
-    let version = deploy::parse_version(&options.django);
-    let include_deploy = options.profile == crate::options::Profile::Production;
+pub fn build(audit: &[deploy::Audit<'_>], findings: &[Finding]) -> Vec<SettingsReport> {
     let mut out = Vec::new();
-    for module in deploy::judged_modules(modules, files, root) {
-        let results = deploy::run(module, files, version, include_deploy);
+    for deploy::Audit { module, results } in audit {
+        let module = *module;
         let effective = deploy::Effective { module };
         let mut names: Vec<&str> = CHECKED.to_vec();
         names.extend(module.values.keys().map(String::as_str).filter(|n| !CHECKED.contains(n)));

@@ -16,7 +16,6 @@ pub mod dep111_csrf_origin_without_scheme;
 
 use crate::analysis::{Emitter, ProjectContext};
 use crate::facts::deploy::{self, Tri};
-use crate::options::Profile;
 use crate::report::{Confidence, Fix};
 use crate::rule::RuleMeta;
 use crate::text::Span;
@@ -24,12 +23,10 @@ use crate::text::Span;
 /// Emits a finding for each of `ids` that Django would report (or would unless the environment
 /// overrides a default) on each settings module a deployment loads.
 pub(crate) fn emit_checks(ctx: &ProjectContext<'_, '_>, out: &mut Emitter, rule: &'static RuleMeta, ids: &[&str]) {
-    let view = ctx.view;
-    let version = deploy::parse_version(&ctx.options.django);
-    let include_deploy = ctx.options.profile == Profile::Production;
     let mut seen: Vec<(String, String, u32, String)> = Vec::new();
-    for module in deploy::judged_modules(&view.settings.modules, view.files, view.root) {
-        for r in deploy::run(module, view.files, version, include_deploy) {
+    for deploy::Audit { module, results } in ctx.settings {
+        let module = *module;
+        for r in results {
             let owned = ids.contains(&r.id) || (r.id == deploy::VIEW_DOES_NOT_EXIST && ids.contains(&"security.E102"));
             if !owned || r.outcome < Tri::ByDefault {
                 continue;

@@ -105,20 +105,6 @@ fn url_password(s: &str) -> Option<&str> {
     (!is_placeholder(password)).then_some(password)
 }
 
-/// A weak key is DEP104's finding (Django's `security.W009`).
-fn weak_key(s: &str) -> bool {
-    let (chars, distinct) = shape(s);
-    distinct < 5 || chars < 50 || s.starts_with("django-insecure-")
-}
-
-/// Length and distinct characters, read from the marker when the sender hid the secret.
-fn shape(s: &str) -> (usize, usize) {
-    match crate::redact::measure(s) {
-        Some(m) => (m.chars, m.distinct),
-        None => (s.chars().count(), s.chars().collect::<std::collections::BTreeSet<char>>().len()),
-    }
-}
-
 /// Secrets inside a value: (what, is an environment fallback). `name` is the innermost key,
 /// `label` the path shown in messages.
 fn findings(name: &str, label: &str, v: &SValue, out: &mut Vec<(String, bool)>, fallback: bool) {
@@ -126,10 +112,14 @@ fn findings(name: &str, label: &str, v: &SValue, out: &mut Vec<(String, bool)>, 
         SValue::Str(s) => {
             if secret_name(name)
                 && !is_placeholder(s)
-                && !(name.starts_with("SECRET_KEY") && weak_key(s))
+                // A weak key is DEP104's finding (Django's `security.W009`).
+                && !(name.starts_with("SECRET_KEY") && crate::facts::deploy::weak_key_text(s))
                 && !s.contains("://")
             {
-                out.push((format!("`{label}` is a literal ({} characters)", shape(s).0), fallback));
+                out.push((
+                    format!("`{label}` is a literal ({} characters)", crate::facts::deploy::key_shape(s).0),
+                    fallback,
+                ));
             } else if url_password(s).is_some() {
                 out.push((format!("`{label}` holds a URL with a password in it"), fallback));
             }

@@ -34,7 +34,7 @@ pub(crate) fn judged<'c>(ctx: &'c ProjectContext<'_, '_>) -> Vec<&'c SettingsMod
     if ctx.options.profile == Profile::Development {
         return Vec::new();
     }
-    deploy::judged_modules(&ctx.view.settings.modules, ctx.view.files, ctx.view.root)
+    ctx.settings.iter().map(|a| a.module).collect()
 }
 
 /// A module's effective value for a setting (its own, or Django's default, or unknown when an
