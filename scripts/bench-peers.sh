@@ -2,7 +2,8 @@
 # Times djreview against its peers on the same files, and writes a Markdown table of the times and
 # ratios to standard output and to target/bench-peers.md.
 #
-#   Python code:  djreview (every rule) vs ruff --select DJ,S,DTZ, on Django 5.2's source and pretix
+#   Python code:  djreview (every rule; the profile-guided build of scripts/build-cli.sh, and the plain
+#                 release build) vs ruff --select DJ,S,DTZ, on Django 5.2's source and pretix
 #   Migrations:   djreview on the migrations folders vs squawk on the SQL of the same migrations
 #
 # Everything it needs goes under target/ (nothing is installed system-wide): the corpora in
@@ -55,16 +56,22 @@ if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$RUFF_SPEC $SQUAWK_SPEC" ]; then
   echo "$RUFF_SPEC $SQUAWK_SPEC" > "$venv/.pins"
 fi
 
+# Two builds of the CLI: the profile-guided one (scripts/build-cli.sh, trained on the repository's
+# fixtures, never on these corpora) and a plain `cargo build --release`.
+./scripts/build-cli.sh
 cargo build --release -p djreview-cli --quiet
-djreview="${CARGO_TARGET_DIR:-target}/release/djreview"
+djreview="${CARGO_TARGET_DIR:-target}/pgo/djreview"
+plain="${CARGO_TARGET_DIR:-target}/release/djreview"
 
-RUNS=$RUNS POSTGRES=$POSTGRES CORPUS=$corpus WORK=$work VENV=$venv DJREVIEW=$djreview "$venv/bin/python" - <<'PY'
+RUNS=$RUNS POSTGRES=$POSTGRES CORPUS=$corpus WORK=$work VENV=$venv DJREVIEW=$djreview PLAIN=$plain \
+  "$venv/bin/python" - <<'PY'
 import json, os, platform, resource, shutil, statistics, subprocess, sys, time
 
 runs = int(os.environ["RUNS"])
 postgres = os.environ["POSTGRES"]
 corpus, work, venv = os.environ["CORPUS"], os.environ["WORK"], os.environ["VENV"]
 djreview = os.path.abspath(os.environ["DJREVIEW"])
+plain = os.path.abspath(os.environ["PLAIN"])
 ruff = os.path.join(venv, "bin", "ruff")
 squawk = os.path.join(venv, "bin", "squawk")
 projects = ["django", "pretix"]
@@ -82,15 +89,25 @@ def run_once(cmd, env):
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def measure(cmd, extra_env=None):
-    env = dict(os.environ, **(extra_env or {}))
-    run_once(cmd, env)  # warm-up: page cache, binary loaded
-    samples = [run_once(cmd, env) for _ in range(runs)]
-    return {
-        "wall": statistics.median(s[0] for s in samples),
-        "cpu": statistics.median(s[1] for s in samples),
-        "wall_min": min(s[0] for s in samples),
-    }
+def measure(*commands):
+    """Times each (command, extra environment) `runs` times after one warm-up run (page cache, binary
+    loaded). The commands take turns, run by run, so a change in the machine's load during the
+    measurement weighs on all of them alike."""
+    envs = [dict(os.environ, **(extra or {})) for _, extra in commands]
+    for (cmd, _), env in zip(commands, envs):
+        run_once(cmd, env)
+    samples = [[] for _ in commands]
+    for _ in range(runs):
+        for k, ((cmd, _), env) in enumerate(zip(commands, envs)):
+            samples[k].append(run_once(cmd, env))
+    return [
+        {
+            "wall": statistics.median(s[0] for s in taken),
+            "cpu": statistics.median(s[1] for s in taken),
+            "wall_min": min(s[0] for s in taken),
+        }
+        for taken in samples
+    ]
 
 
 def tree_stats(root, exts):
@@ -151,18 +168,24 @@ for p in projects:
     root = os.path.join(corpus, p)
     py_files, py_lines = tree_stats(root, ".py")
     html_files, _ = tree_stats(root, ".html")
-    dj = measure([djreview, "check", "--format", "json", "--fail-on", "never", root])
-    # djreview spreads its stages over every core; pinned to one core it runs them one after another.
-    dj1 = measure(["taskset", "-c", "0", djreview, "check", "--format", "json", "--fail-on", "never", root]) \
-        if shutil.which("taskset") else dj
-    r1 = measure([ruff, *ruff_args, root], {"RAYON_NUM_THREADS": "1"})
-    rn = measure([ruff, *ruff_args, root])
-    code_rows.append((p, py_files, py_lines, html_files, dj, dj1, r1, rn))
+    check = ["check", "--format", "json", "--fail-on", "never", root]
+    one_core = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    dj, dj1, djp, r1, rn = measure(
+        ([djreview, *check], None),
+        # djreview spreads its stages over every core; pinned to one core it runs them one after another.
+        ([*one_core, djreview, *check], None),
+        ([plain, *check], None),
+        ([ruff, *ruff_args, root], {"RAYON_NUM_THREADS": "1"}),
+        ([ruff, *ruff_args, root], None),
+    )
+    code_rows.append((p, py_files, py_lines, html_files, dj, dj1, djp, r1, rn))
 
     dirs = migration_dirs(root)
     n_migrations, sql_files, statements = write_sql(p, dirs)
-    djm = measure([djreview, "check", "--format", "json", "--fail-on", "never", "--postgres", postgres, *dirs])
-    sq = measure([squawk, "--reporter", "json", "--pg-version", f"{postgres}.0", *sql_files])
+    djm, sq = measure(
+        ([djreview, "check", "--format", "json", "--fail-on", "never", "--postgres", postgres, *dirs], None),
+        ([squawk, "--reporter", "json", "--pg-version", f"{postgres}.0", *sql_files], None),
+    )
     mig_rows.append((p, n_migrations, len(sql_files), statements, djm, sq))
 load_after = os.getloadavg()[0]
 
@@ -197,18 +220,21 @@ out.append("### Python code: djreview (every rule) vs ruff `--select DJ,S,DTZ`")
 out.append("")
 out.append("| Corpus | Command | Wall, median (fastest) | CPU, median |")
 out.append("|---|---|---|---|")
-for p, py_files, py_lines, html_files, dj, dj1, r1, rn in code_rows:
+for p, py_files, py_lines, html_files, dj, dj1, djp, r1, rn in code_rows:
     what = f"{p}: {py_files} .py files ({py_lines:,} lines), {html_files} .html"
     out.append(f"| {what} | djreview, default ({threads} threads) | {times(dj)} |")
     out.append(f"| | djreview, one core (`taskset -c 0`) | {times(dj1)} |")
+    out.append(f"| | djreview without profile-guided optimisation, default | {times(djp)} |")
     out.append(f"| | ruff, `RAYON_NUM_THREADS=1` | {times(r1)} |")
     out.append(f"| | ruff, default ({threads} threads) | {times(rn)} |")
 out.append("")
-out.append("| Corpus | one thread vs one thread: wall | CPU | default vs default: wall | CPU |")
-out.append("|---|---|---|---|---|")
-for p, _, _, _, dj, dj1, r1, rn in code_rows:
+out.append("| Corpus | one thread vs one thread: wall | CPU | default vs default: wall | CPU "
+           "| without profile-guided optimisation, default vs default: wall | CPU |")
+out.append("|---|---|---|---|---|---|---|")
+for p, _, _, _, dj, dj1, djp, r1, rn in code_rows:
     out.append(f"| {p} | **{ratio(dj1, r1, 'wall')}** | {ratio(dj1, r1, 'cpu')} "
-               f"| **{ratio(dj, rn, 'wall')}** | {ratio(dj, rn, 'cpu')} |")
+               f"| **{ratio(dj, rn, 'wall')}** | {ratio(dj, rn, 'cpu')} "
+               f"| {ratio(djp, rn, 'wall')} | {ratio(djp, rn, 'cpu')} |")
 out.append("")
 out.append("### Migrations: djreview on the `migrations/` folders vs squawk on the SQL of the same migrations")
 out.append("")
@@ -223,9 +249,12 @@ out.append("|---|---|---|")
 for p, _, _, _, djm, sq in mig_rows:
     out.append(f"| {p} | **{ratio(djm, sq, 'wall')}** | {ratio(djm, sq, 'cpu')} |")
 out.append("")
-out.append("Ratios are djreview's median time divided by the peer's (below 1× djreview is faster). One "
-           "thread vs one thread compares djreview pinned to one core with ruff on one thread; default vs "
-           "default lets both use every CPU. squawk runs on one.")
+out.append("Ratios are djreview's median time divided by the peer's (below 1× djreview is faster). "
+           "djreview is the profile-guided build of scripts/build-cli.sh (trained on the repository's "
+           "fixtures, not on these corpora) unless the row says otherwise; the plain build is "
+           "`cargo build --release`. One thread vs one thread compares djreview pinned to one core with "
+           "ruff on one thread; default vs default lets both use every CPU. squawk runs on one. The "
+           "commands of a table took turns run by run.")
 text = "\n".join(out) + "\n"
 print(text, end="")
 with open("target/bench-peers.md", "w") as f:
