@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: engine and CLI (unit, fixture snapshots, property tests), the web app's state
 # machine, the CLI's SARIF against the SARIF 2.1.0 schema, the settings audit against real
-# Django's `check --deploy` (a virtualenv with the pinned Django 5.2), the engine's wasm32 build, the release
+# Django's `check --deploy` (a virtualenv with the pinned Django 5.2), the profile-guided CLI build
+# against the plain one, the engine's wasm32 build, the release
 # bundle with its size budget, and the browser end-to-end tests in headless Chromium. Installs
 # whatever is missing first.
 set -euo pipefail
@@ -29,6 +30,9 @@ node tests/sarif/validate.mjs "${CARGO_TARGET_DIR:-target}/debug/djreview"
 
 step "settings audit against Django 5.2's check --deploy (differential, generated settings)"
 tests/settings-parity/run.sh "${CARGO_TARGET_DIR:-target}/debug/djreview"
+
+step "the profile-guided CLI build (scripts/build-cli.sh) reports exactly what the plain build reports"
+./scripts/build-cli.sh --check
 
 step "the engine builds for wasm32-unknown-unknown"
 cargo check -p djreview-engine --target wasm32-unknown-unknown --quiet

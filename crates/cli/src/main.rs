@@ -107,21 +107,14 @@ fn run_check(check: args::Check) -> ExitCode {
     }
     let project = Project::new(files);
     let report = analyze_for_exit(&project, &check.options);
-    let output = match check.format {
-        Format::Text => {
-            let color = match check.color {
-                args::Color::Always => true,
-                args::Color::Never => false,
-                args::Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            render::text::render(&report, &project, color)
-        }
-        Format::Json => render::json(&report) + "\n",
-        Format::Markdown => render::markdown::render(&report, &project, None),
-        Format::Sarif => render::sarif::render(&report) + "\n",
+    let color = match check.color {
+        args::Color::Always => true,
+        args::Color::Never => false,
+        args::Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(output.as_bytes()).and_then(|_| stdout.flush()) {
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = write_report(&mut stdout, check.format, color, &report, &project);
+    if let Err(e) = written.and_then(|_| stdout.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("djreview: cannot write the report: {e}");
             return ExitCode::from(2);
@@ -131,10 +124,69 @@ fn run_check(check: args::Check) -> ExitCode {
         Some(level) if report.count_at_least(level) > 0 => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     };
-    // The process ends here: let the operating system reclaim the files, the report and its text
-    // rather than freeing them piece by piece.
-    std::mem::forget(output);
+    // The process ends here: let the operating system reclaim the files and the report rather than
+    // freeing them piece by piece.
     std::mem::forget(report);
     std::mem::forget(project);
     status
+}
+
+/// Writes the report in the chosen format.
+fn write_report(
+    out: &mut impl Write,
+    format: Format,
+    color: bool,
+    report: &engine::Report,
+    project: &Project,
+) -> std::io::Result<()> {
+    let text = match format {
+        // Written as it is serialised: a large project's report is megabytes, and building it as a
+        // string first (compact, then laid out) held three copies. Same bytes as `render::json`.
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
+            return out.write_all(b"\n");
+        }
+        Format::Text => render::text::render(report, project, color),
+        Format::Markdown => render::markdown::render(report, project, None),
+        Format::Sarif => render::sarif::render(report) + "\n",
+    };
+    out.write_all(text.as_bytes())?;
+    // The process is about to end.
+    std::mem::forget(text);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `dir`, as the walk would hand them over.
+    fn files_under(dir: &std::path::Path, out: &mut Vec<SourceFile>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).expect("fixture folder").flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                files_under(&path, out);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                out.push(SourceFile::new(path.to_string_lossy(), text));
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_json_is_byte_for_byte_the_engines_json() {
+        let mut files = Vec::new();
+        for fixture in ["blog", "shop", "plans"] {
+            files_under(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture),
+                &mut files,
+            );
+        }
+        let project = Project::new(files);
+        let report = engine::analyze(&project, &engine::Options::default());
+        assert!(!report.findings.is_empty() && !report.migrations.is_empty() && !report.plans.is_empty());
+        let mut streamed = Vec::new();
+        write_report(&mut streamed, Format::Json, false, &report, &project).expect("writes to memory");
+        assert_eq!(String::from_utf8(streamed).expect("UTF-8"), render::json(&report) + "\n");
+    }
 }

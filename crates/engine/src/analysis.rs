@@ -78,7 +78,8 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
                 None => parse_python(&path, text),
             };
             match parsed {
-                Ok(parsed) => py_files.push(PyFile { path, text: text.clone(), kind, parsed, partial }),
+                // The text moves on with the file (one copy of every text, not two).
+                Ok(parsed) => py_files.push(PyFile { path, text: std::mem::take(text), kind, parsed, partial }),
                 Err(problem) => {
                     let rule = if problem.unsupported.is_some() { &UNSUPPORTED_SYNTAX } else { &SYNTAX_ERROR };
                     if options.rule_enabled(rule.code, rule.name) {
@@ -88,7 +89,7 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
             }
         } else if kind == FileKind::Explain {
             ran.insert(Category::Explain);
-            explain_files.push((path, text.clone()));
+            explain_files.push((path, std::mem::take(text)));
         } else if kind == FileKind::Template {
             ran.insert(Category::Syntax);
             let template = match input.template.take() {
@@ -106,16 +107,21 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
                     emitter.emit(&TEMPLATE_SYNTAX, &path, p.span, p.message.clone());
                 }
             }
-            templates.push(TemplateFile { path, text: text.clone(), template });
+            templates.push(TemplateFile { path, text: std::mem::take(text), template });
         } else if kind == FileKind::Runtime {
-            runtime_files.push(crate::facts::runtime::RuntimeFile { path, text: text.clone() });
+            runtime_files.push(crate::facts::runtime::RuntimeFile { path, text: std::mem::take(text) });
         }
     }
-    let texts: HashMap<String, &str> = inputs.iter().map(|i| (i.path.clone(), i.text.as_str())).collect();
+    // Every input's text, wherever it went (the inputs keep only those no stage took).
+    let mut texts: HashMap<String, &str> = inputs.iter().map(|i| (i.path.clone(), i.text.as_str())).collect();
+    texts.extend(py_files.iter().map(|f| (f.path.clone(), f.text.as_str())));
+    texts.extend(templates.iter().map(|t| (t.path.clone(), t.text.as_str())));
+    texts.extend(explain_files.iter().map(|(path, text)| (path.clone(), text.as_str())));
 
     let mut view = ProjectView::new(&py_files, &templates);
     view.runtime = runtime_files;
     let view = view;
+    texts.extend(view.runtime.iter().map(|r| (r.path.clone(), r.text.as_str())));
     // Replaying and judging the migrations needs only the view: it runs alongside the per-file stage.
     let (checked, migrations) =
         crate::par::join(|| check_python_files(&view, options), || crate::migrations::analyze(&view, options));
@@ -191,10 +197,10 @@ fn run(project: &Project, options: &Options, leak: bool) -> Report {
         std::mem::forget(all_queries);
         std::mem::forget(migrations);
         std::mem::forget(plans);
+        std::mem::forget(texts);
         std::mem::forget(view);
         std::mem::forget(py_files);
         std::mem::forget(templates);
-        std::mem::forget(texts);
         std::mem::forget(inputs);
         std::mem::forget(expanded.touched);
     }
