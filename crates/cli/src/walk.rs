@@ -82,15 +82,52 @@ pub fn collect(path: &Path) -> std::io::Result<Found> {
     let mut found = Found { files: Vec::new(), warnings: Vec::new() };
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
-        walk_dir(path, &mut found)?;
+        let mut candidates = Vec::new();
+        walk_dir(path, &mut candidates, &mut found.warnings)?;
+        // Reading and decoding are independent per file: on every core, results in walk order.
+        let read = engine::par::map(&candidates, |c| c.size as usize, |_, c| read_candidate(c));
+        for outcome in read {
+            match outcome {
+                Read::File(file) => found.files.push(file),
+                Read::Warning(w) => found.warnings.push(w),
+                Read::Nothing => {}
+            }
+        }
         found.files.sort_by(|a, b| a.path.cmp(&b.path));
     } else {
-        read_file(path, &mut found)?;
+        // A file named on the command line that cannot be read is an error, not a warning.
+        let shown = path.to_string_lossy().trim_start_matches("./").to_string();
+        match decode(std::fs::read(path)?) {
+            Some(text) => found.files.push(SourceFile::new(shown, text)),
+            None => found.warnings.push(format!("{shown}: looks binary; skipped")),
+        }
     }
     Ok(found)
 }
 
-fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
+/// A file the walk found worth opening.
+struct Candidate {
+    path: std::path::PathBuf,
+    size: u64,
+    keep: Keep,
+}
+
+/// Which files, once read, are kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Code, templates, diffs: every readable text file.
+    Always,
+    /// Only when the engine reads the content as this kind (runtime files, saved plans).
+    IfKind(engine::FileKind),
+}
+
+enum Read {
+    File(SourceFile),
+    Warning(String),
+    Nothing,
+}
+
+fn walk_dir(dir: &Path, found: &mut Vec<Candidate>, warnings: &mut Vec<String>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
@@ -106,45 +143,43 @@ fn walk_dir(dir: &Path, found: &mut Found) -> std::io::Result<()> {
             if SKIP_DIRS.contains(&name.as_ref()) || path.join("pyvenv.cfg").exists() {
                 continue;
             }
-            if let Err(e) = walk_dir(&path, found) {
-                found.warnings.push(format!("{}: {e}; skipped", path.display()));
+            if let Err(e) = walk_dir(&path, found, warnings) {
+                warnings.push(format!("{}: {e}; skipped", path.display()));
             }
-        } else if wanted(&path) {
-            if let Err(e) = read_file(&path, found) {
-                found.warnings.push(format!("{}: {e}; skipped", path.display()));
-            }
+            continue;
+        }
+        let keep = if wanted(&path) {
+            Keep::Always
         } else if maybe_runtime(&path) {
-            if let Ok(bytes) = std::fs::read(&path) {
-                if let Some(text) = decode(bytes) {
-                    let shown = path.to_string_lossy().trim_start_matches("./").to_string();
-                    if engine::detect_kind(&shown, &text) == engine::FileKind::Runtime {
-                        found.files.push(SourceFile::new(shown, text));
-                    }
-                }
-            }
+            Keep::IfKind(engine::FileKind::Runtime)
         } else if maybe_plan(&path) {
             // Saved EXPLAIN output (`plan.txt`, `plan.json`): kept only when it reads as a plan.
-            if let Ok(bytes) = std::fs::read(&path) {
-                if let Some(text) = decode(bytes) {
-                    let shown = path.to_string_lossy().trim_start_matches("./").to_string();
-                    if engine::detect_kind(&shown, &text) == engine::FileKind::Explain {
-                        found.files.push(SourceFile::new(shown, text));
-                    }
-                }
-            }
-        }
+            Keep::IfKind(engine::FileKind::Explain)
+        } else {
+            continue;
+        };
+        let size = entry.metadata().map_or(0, |m| m.len());
+        found.push(Candidate { path, size, keep });
     }
     Ok(())
 }
 
-fn read_file(path: &Path, found: &mut Found) -> std::io::Result<()> {
-    let bytes = std::fs::read(path)?;
+fn read_candidate(candidate: &Candidate) -> Read {
+    let path = &candidate.path;
     let shown = path.to_string_lossy().trim_start_matches("./").to_string();
-    match decode(bytes) {
-        Some(text) => found.files.push(SourceFile::new(shown, text)),
-        None => found.warnings.push(format!("{shown}: looks binary; skipped")),
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if candidate.keep == Keep::Always => return Read::Warning(format!("{}: {e}; skipped", path.display())),
+        Err(_) => return Read::Nothing,
+    };
+    match (decode(bytes), candidate.keep) {
+        (Some(text), Keep::Always) => Read::File(SourceFile::new(shown, text)),
+        (None, Keep::Always) => Read::Warning(format!("{shown}: looks binary; skipped")),
+        (Some(text), Keep::IfKind(kind)) if engine::detect_kind(&shown, &text) == kind => {
+            Read::File(SourceFile::new(shown, text))
+        }
+        _ => Read::Nothing,
     }
-    Ok(())
 }
 
 /// Text from bytes: `None` for binary content (a NUL byte early on), lossy UTF-8 otherwise.
