@@ -21,6 +21,7 @@ check=0
 
 say() { printf '\033[1m[build-cli]\033[0m %s\n' "$*"; }
 target=${CARGO_TARGET_DIR:-target}
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 out="$target/pgo"
 profiles="$out/profiles"
 mkdir -p "$out"
@@ -42,28 +43,35 @@ fi
 
 # 1. An instrumented build (--target keeps the flags off build scripts, which would write profiles too).
 say "instrumented build"
-CARGO_TARGET_DIR="$target/pgo-generate" RUSTFLAGS="-Cprofile-generate=$PWD/$profiles" \
+CARGO_TARGET_DIR="$target/pgo-generate" RUSTFLAGS="-Cprofile-generate=$profiles" \
   cargo build --release -p djreview-cli --target "$host" --quiet
-rm -rf "$profiles"
-mkdir -p "$profiles"
 
 # 2. Training runs: every input kind, every output format (exit status 1 means findings, not failure).
-say "training run on ${training[*]}"
+# The profile is kept while neither the instrumented binary nor the training files changed: profiles
+# of two runs differ in a few bytes, and rustc records the profile as an input of every crate.
 trained="$target/pgo-generate/$host/release/djreview"
-for format in json text sarif markdown; do
-  status=0
-  LLVM_PROFILE_FILE="$PWD/$profiles/%p-%m.profraw" \
-    "$trained" check --format "$format" --color never "${training[@]}" >/dev/null 2>"$out/training.log" || status=$?
-  if [ "$status" -gt 1 ]; then
-    cat "$out/training.log" >&2
-    exit "$status"
-  fi
-done
-"$profdata" merge -o "$out/merged.profdata" "$profiles"
+if [ -f "$out/merged.profdata" ] && [ "$out/merged.profdata" -nt "$trained" ] &&
+  [ -z "$(find "${training[@]}" -newer "$out/merged.profdata" -print -quit)" ]; then
+  say "the profile is up to date"
+else
+  say "training run on ${training[*]}"
+  rm -rf "$profiles"
+  mkdir -p "$profiles"
+  for format in json text sarif markdown; do
+    status=0
+    LLVM_PROFILE_FILE="$profiles/%p-%m.profraw" \
+      "$trained" check --format "$format" --color never "${training[@]}" >/dev/null 2>"$out/training.log" || status=$?
+    if [ "$status" -gt 1 ]; then
+      cat "$out/training.log" >&2
+      exit "$status"
+    fi
+  done
+  "$profdata" merge -o "$out/merged.profdata" "$profiles"
+fi
 
 # 3. The optimised build. Functions the training never ran keep the usual optimisation.
 say "optimised build"
-CARGO_TARGET_DIR="$target/pgo-use" RUSTFLAGS="-Cprofile-use=$PWD/$out/merged.profdata" \
+CARGO_TARGET_DIR="$target/pgo-use" RUSTFLAGS="-Cprofile-use=$out/merged.profdata" \
   cargo build --release -p djreview-cli --target "$host" --quiet
 cp "$target/pgo-use/$host/release/djreview" "$out/djreview"
 say "wrote $out/djreview"
