@@ -214,9 +214,14 @@ pub fn app() -> Html {
     );
     let active_diff = report.diffs.iter().find(|d| d.path == active_path).cloned();
 
+    // The list is dimmed while its report is out of date only when the wait is long enough to see
+    // (large inputs, analysed after a longer pause or in the worker). Dimming it for the few
+    // milliseconds a small input takes would flicker on every keystroke and repaint the whole list
+    // twice per key.
+    let report_lags = state.is_stale() && state.input_size() > BIG_INPUT;
     let main_panel = match &state.panel {
         Panel::Findings => html! {
-            <FindingsList report={report.clone()} selected={state.selected} stale={state.is_stale()}
+            <FindingsList report={report.clone()} selected={state.selected} stale={report_lags}
                 changed_only={state.options.changed_only} on_changed_only={on(&d, Action::SetChangedOnly)}
                 on_select={on(&d, Action::SelectFinding)} docs={state.docs.clone()}
                 on_playbook={on(&d, |slug: String| Action::ShowPanel(Panel::Playbook(Some(slug))))} />
