@@ -25,3 +25,31 @@ fn diff_git_header_with_an_empty_path() {
         survive(vec![SourceFile::new("app/tasks.py", format!("\n\n\n{text}"))]);
     }
 }
+
+/// Found by `migrations` (session 4): a `ForeignKey` to a model whose name held non-ASCII characters
+/// (replacement characters from bytes that were not UTF-8) made the foreign-key constraint's
+/// generated name cut its hash part at byte 21, inside a character. Django counts characters, and so
+/// does `sql::generated_name` now.
+#[test]
+fn foreign_key_to_a_non_ascii_model_name() {
+    for target in [format!("shop.cus{}tomer", "\u{FFFD}".repeat(40)), format!("shop.{}", "é".repeat(30))] {
+        let migration = format!(
+            r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Order",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("customer", models.ForeignKey(on_delete=models.CASCADE, to="{target}")),
+            ],
+        ),
+    ]
+"#
+        );
+        survive(vec![SourceFile::new("shop/migrations/0001_initial.py", migration).with_kind(FileKind::Migration)]);
+    }
+}

@@ -14,7 +14,9 @@ pub fn quote(name: &str) -> String {
 }
 
 /// Django's generated name for an index or constraint on `table` (`columns`), with `suffix`:
-/// table, columns and the first eight hex digits of an MD5 over them, shortened to fit.
+/// table, columns and the first eight hex digits of an MD5 over them, shortened to fit. Lengths are
+/// counted in characters, as Django counts them (Python's `len`), so a name with non-ASCII letters
+/// is cut where Django cuts it, never inside a character.
 pub fn generated_name(table: &str, columns: &[&str], suffix: &str) -> String {
     let table = table.rsplit('.').next().unwrap_or(table).trim_matches('"');
     let mut digest_input = Vec::new();
@@ -25,15 +27,15 @@ pub fn generated_name(table: &str, columns: &[&str], suffix: &str) -> String {
     let mut hash_suffix = format!("{}{suffix}", &md5::hex_digest(&digest_input)[..8]);
     let joined = columns.join("_");
     let name = format!("{table}_{joined}_{hash_suffix}");
-    if name.len() <= MAX_NAME {
+    if name.chars().count() <= MAX_NAME {
         return name;
     }
-    if hash_suffix.len() > MAX_NAME / 3 {
-        hash_suffix.truncate(MAX_NAME / 3);
+    let first_chars = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    if hash_suffix.chars().count() > MAX_NAME / 3 {
+        hash_suffix = first_chars(&hash_suffix, MAX_NAME / 3);
     }
-    let other = (MAX_NAME - hash_suffix.len()) / 2 - 1;
-    let cut = |s: &str| s.chars().take(other).collect::<String>();
-    let mut name = format!("{}_{}_{hash_suffix}", cut(table), cut(&joined));
+    let other = (MAX_NAME - hash_suffix.chars().count()) / 2 - 1;
+    let mut name = format!("{}_{}_{hash_suffix}", first_chars(table, other), first_chars(&joined, other));
     if name.starts_with('_') || name.starts_with(|c: char| c.is_ascii_digit()) {
         name.pop();
         name.insert(0, 'D');
@@ -376,4 +378,32 @@ pub fn create_index(model: Option<&ModelState>, table: &str, index: &Call, concu
         sql.push_str(&format!(" WHERE {}", condition_sql(model, cond)));
     }
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generated_name;
+
+    // Expected names computed with Django's own algorithm (`BaseDatabaseSchemaEditor._create_index_name`).
+    #[test]
+    fn generated_names_match_django_and_count_characters() {
+        assert_eq!(
+            generated_name("shop_order", &["customer_id"], "_fk_shop_customer_id"),
+            "shop_order_customer_id_f638df20_fk_shop_customer_id"
+        );
+        // Found by the `migrations` fuzz target: a referenced table with non-ASCII characters put a
+        // multi-byte character across the 21st byte of the hash part, where the cut used to be.
+        let suffix = format!("_fk_shop_cus{}tomer_id", "\u{FFFD}".repeat(40));
+        assert_eq!(
+            generated_name("shop_order", &["customer_id"], &suffix),
+            "shop_order_customer_id_f638df20_fk_shop_cus\u{FFFD}"
+        );
+        // Django counts characters, not bytes: this name is 61 characters (71 bytes) and kept whole
+        // in its shortened form.
+        let table = format!("boutique_commande{}", "é".repeat(28));
+        assert_eq!(
+            generated_name(&table, &["clientèle_référence_id"], "_uniq"),
+            "boutique_commandeééééééé_clientèle_référence_id_1d89c20b_uniq"
+        );
+    }
 }
