@@ -150,10 +150,7 @@ fn write_report(
         Format::Markdown => render::markdown::render(report, project, None),
         Format::Sarif => render::sarif::render(report) + "\n",
     };
-    out.write_all(text.as_bytes())?;
-    // The process is about to end.
-    std::mem::forget(text);
-    Ok(())
+    out.write_all(text.as_bytes())
 }
 
 #[cfg(test)]

@@ -85,24 +85,33 @@ pub fn collect(path: &Path) -> std::io::Result<Found> {
         let mut candidates = Vec::new();
         walk_dir(path, &mut candidates, &mut found.warnings)?;
         // Reading and decoding are independent per file: on every core, results in walk order.
-        let read = engine::par::map(&candidates, |c| c.size as usize, |_, c| read_candidate(c));
-        for outcome in read {
-            match outcome {
-                Read::File(file) => found.files.push(file),
-                Read::Warning(w) => found.warnings.push(w),
-                Read::Nothing => {}
-            }
-        }
+        let read = engine::par::map(
+            &candidates,
+            |c| c.size as usize,
+            |_, c| match read_candidate(c) {
+                Ok(read) => read,
+                Err(e) if c.keep == Keep::Always => Read::Warning(format!("{}: {e}; skipped", c.path.display())),
+                Err(_) => Read::Nothing,
+            },
+        );
+        read.into_iter().for_each(|r| found.add(r));
         found.files.sort_by(|a, b| a.path.cmp(&b.path));
     } else {
         // A file named on the command line that cannot be read is an error, not a warning.
-        let shown = path.to_string_lossy().trim_start_matches("./").to_string();
-        match decode(std::fs::read(path)?) {
-            Some(text) => found.files.push(SourceFile::new(shown, text)),
-            None => found.warnings.push(format!("{shown}: looks binary; skipped")),
-        }
+        let named = Candidate { path: path.to_path_buf(), size: meta.len(), keep: Keep::Always };
+        found.add(read_candidate(&named)?);
     }
     Ok(found)
+}
+
+impl Found {
+    fn add(&mut self, read: Read) {
+        match read {
+            Read::File(file) => self.files.push(file),
+            Read::Warning(w) => self.warnings.push(w),
+            Read::Nothing => {}
+        }
+    }
 }
 
 /// A file the walk found worth opening.
@@ -164,22 +173,18 @@ fn walk_dir(dir: &Path, found: &mut Vec<Candidate>, warnings: &mut Vec<String>) 
     Ok(())
 }
 
-fn read_candidate(candidate: &Candidate) -> Read {
-    let path = &candidate.path;
-    let shown = path.to_string_lossy().trim_start_matches("./").to_string();
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if candidate.keep == Keep::Always => return Read::Warning(format!("{}: {e}; skipped", path.display())),
-        Err(_) => return Read::Nothing,
-    };
-    match (decode(bytes), candidate.keep) {
+/// Reads and decodes one candidate; IO errors are the caller's to report.
+fn read_candidate(candidate: &Candidate) -> std::io::Result<Read> {
+    let bytes = std::fs::read(&candidate.path)?;
+    let shown = candidate.path.to_string_lossy().trim_start_matches("./").to_string();
+    Ok(match (decode(bytes), candidate.keep) {
         (Some(text), Keep::Always) => Read::File(SourceFile::new(shown, text)),
         (None, Keep::Always) => Read::Warning(format!("{shown}: looks binary; skipped")),
         (Some(text), Keep::IfKind(kind)) if engine::detect_kind(&shown, &text) == kind => {
             Read::File(SourceFile::new(shown, text))
         }
         _ => Read::Nothing,
-    }
+    })
 }
 
 /// Text from bytes: `None` for binary content (a NUL byte early on), lossy UTF-8 otherwise.
